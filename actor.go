@@ -70,3 +70,6 @@ func MustActor(ctx context.Context) (Actor, error) {
 	}
 	return a, nil
 }
+
+// Context returns ctx carrying the actor.
+func (a Actor) Context(ctx context.Context) context.Context { return WithActor(ctx, a) }

@@ -1,0 +1,365 @@
+package org
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"cifp"
+	"cifp/store"
+)
+
+// The exchange file of organisations (.xlsx or .csv): one header row, then one
+// organisation a row. A header cell may be the Chinese title or the English key.
+type column struct {
+	Key      string
+	Title    string // Chinese header, as exported
+	Required bool
+}
+
+// Columns are the exchange file's columns, in export order.
+var Columns = []column{
+	{"uscc", "统一社会信用代码", true},
+	{"name", "名称", true},
+	{"kind", "类型", true},
+	{"industry", "行业代码", false},
+	{"division", "行政区划代码", true},
+	{"address", "地址", false},
+	{"legal_rep", "法定代表人", false},
+	{"contact", "联系人", false},
+	{"phone", "联系电话", false},
+}
+
+// MaxImportRows bounds one import file.
+const MaxImportRows = 200_000
+
+// Row is one parsed data row of an import file with its 1-based row number in
+// the file (the header is row 1).
+type Row struct {
+	Line int
+	Org  Org
+}
+
+// ParseFile reads an .xlsx or .csv exchange file (format "xlsx" or "csv") and
+// validates every row. It returns all rows, or an EINVALID error that lists
+// every bad header, row and column — not only the first.
+func ParseFile(r io.Reader, format string) ([]Row, error) {
+	var records [][]string
+	var err error
+	switch format {
+	case "xlsx":
+		records, err = readXLSX(r)
+	case "csv":
+		records, err = readCSV(r)
+	default:
+		return nil, cifp.Errorf(cifp.EUNSUPPORTED, "unsupported file format %q: use .xlsx or .csv", format)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return parseRecords(records)
+}
+
+func readXLSX(r io.Reader) ([][]string, error) {
+	f, err := excelize.OpenReader(r)
+	if err != nil {
+		return nil, cifp.Errorf(cifp.EINVALID, "not a readable .xlsx file: %v", err)
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, cifp.Errorf(cifp.EINVALID, "the .xlsx file has no sheet")
+	}
+	rows, err := f.Rows(sheets[0])
+	if err != nil {
+		return nil, cifp.Errorf(cifp.EINVALID, "sheet %q: %v", sheets[0], err)
+	}
+	defer rows.Close()
+	var out [][]string
+	for rows.Next() {
+		cols, err := rows.Columns()
+		if err != nil {
+			return nil, cifp.Errorf(cifp.EINVALID, "sheet %q row %d: %v", sheets[0], len(out)+1, err)
+		}
+		out = append(out, cols)
+		if len(out) > MaxImportRows+1 {
+			return nil, cifp.Errorf(cifp.ETOOLARGE, "the file has more than %d rows", MaxImportRows)
+		}
+	}
+	return out, nil
+}
+
+// readCSV reads UTF-8 (with or without BOM) or, as Excel in China saves it, GB18030.
+func readCSV(r io.Reader) ([][]string, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(b) {
+		if b, err = simplifiedchinese.GB18030.NewDecoder().Bytes(b); err != nil {
+			return nil, cifp.Errorf(cifp.EINVALID, "the .csv file is neither UTF-8 nor GB18030")
+		}
+	}
+	cr := csv.NewReader(bufio.NewReader(bytes.NewReader(b)))
+	cr.FieldsPerRecord = -1
+	var out [][]string
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, cifp.Errorf(cifp.EINVALID, "the .csv file is malformed: %v", err)
+		}
+		out = append(out, rec)
+		if len(out) > MaxImportRows+1 {
+			return nil, cifp.Errorf(cifp.ETOOLARGE, "the file has more than %d rows", MaxImportRows)
+		}
+	}
+}
+
+// ColumnName returns the spreadsheet letter of a 0-based column index.
+func ColumnName(i int) string {
+	name, _ := excelize.ColumnNumberToName(i + 1)
+	return name
+}
+
+func parseRecords(records [][]string) ([]Row, error) {
+	if len(records) == 0 {
+		return nil, cifp.Errorf(cifp.EINVALID, "the file is empty: the first row must be the header")
+	}
+	// Map header cells to columns.
+	index := map[string]int{} // key → position
+	var fs []cifp.FieldError
+	for i, h := range records[0] {
+		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+		if h == "" {
+			continue
+		}
+		key := ""
+		for _, c := range Columns {
+			if h == c.Title || strings.EqualFold(h, c.Key) {
+				key = c.Key
+			}
+		}
+		if key == "" {
+			fs = append(fs, cifp.FieldError{Row: 1, Column: ColumnName(i), Value: h, Message: "unknown column header"})
+			continue
+		}
+		if _, dup := index[key]; dup {
+			fs = append(fs, cifp.FieldError{Row: 1, Column: ColumnName(i), Value: h, Message: "duplicate column"})
+			continue
+		}
+		index[key] = i
+	}
+	for _, c := range Columns {
+		if _, ok := index[c.Key]; !ok && c.Required {
+			fs = append(fs, cifp.FieldError{Row: 1, Field: c.Key, Message: fmt.Sprintf("required column %q (%s) is missing", c.Title, c.Key)})
+		}
+	}
+	if len(fs) > 0 {
+		return nil, &cifp.Error{Code: cifp.EINVALID, Message: "the header row does not match the template", Fields: fs}
+	}
+
+	var rows []Row
+	seen := map[string]int{} // USCC → line
+	for n, rec := range records[1:] {
+		line := n + 2
+		cell := func(key string) string {
+			if i, ok := index[key]; ok && i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		if strings.TrimSpace(strings.Join(rec, "")) == "" {
+			continue // blank rows are common at the end of spreadsheets
+		}
+		o := Org{Name: cell("name"), USCC: cell("uscc"), Industry: cell("industry"), Division: cell("division"),
+			Address: cell("address"), LegalRep: cell("legal_rep"), Contact: cell("contact"), Phone: cell("phone")}
+		kind, ok := ParseKind(cell("kind"))
+		if !ok {
+			fs = append(fs, cifp.FieldError{Row: line, Column: ColumnName(index["kind"]), Field: "kind", Value: cell("kind"),
+				Message: "unknown kind: use 企业/银行/保险公司/政府部门/核查机构 or enterprise/bank/insurer/agency/verifier"})
+			kind = KindEnterprise // go on checking the other cells
+		}
+		o.Kind = kind
+		o.Normalize()
+		if err := o.Validate(); err != nil {
+			for _, f := range cifp.ErrorFields(err) {
+				if f.Field == "kind" {
+					continue
+				}
+				f.Row = line
+				if i, ok := index[f.Field]; ok {
+					f.Column = ColumnName(i)
+				}
+				fs = append(fs, f)
+			}
+		}
+		if o.USCC != "" {
+			if first, dup := seen[o.USCC]; dup {
+				fs = append(fs, cifp.FieldError{Row: line, Column: ColumnName(index["uscc"]), Field: "uscc", Value: o.USCC,
+					Message: fmt.Sprintf("duplicate of row %d", first)})
+			}
+			seen[o.USCC] = line
+		}
+		rows = append(rows, Row{Line: line, Org: o})
+	}
+	if len(fs) > 0 {
+		return nil, &cifp.Error{Code: cifp.EINVALID, Message: fmt.Sprintf("%d problems in the file; nothing was imported", len(fs)), Fields: fs}
+	}
+	if len(rows) == 0 {
+		return nil, cifp.Errorf(cifp.EINVALID, "the file has a header but no data rows")
+	}
+	return rows, nil
+}
+
+// ImportResult counts what an import did.
+type ImportResult struct {
+	Created int `json:"created"`
+	Updated int `json:"updated"`
+	Skipped int `json:"unchanged"`
+}
+
+// Import creates the rows' organisations, or updates those whose USCC is
+// already registered, in one transaction: either every row is written, or —
+// on any error — none is. Each created or changed organisation is recorded
+// in the audit log. Only admins may import.
+func (s *Service) Import(ctx context.Context, rows []Row) (ImportResult, error) {
+	var res ImportResult
+	a, err := cifp.MustActor(ctx)
+	if err != nil {
+		return res, err
+	}
+	if a.Role != cifp.RoleAdmin {
+		return res, cifp.Errorf(cifp.EFORBIDDEN, "only an administrator may import organisations")
+	}
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		for _, r := range rows {
+			existing, err := scanOrg(tx.QueryRow(ctx, `SELECT `+orgColumns+` FROM orgs WHERE uscc = ?`, r.Org.USCC))
+			switch {
+			case err == nil:
+				o := r.Org
+				o.ID, o.CreatedAt, o.Version = existing.ID, existing.CreatedAt, existing.Version
+				if sameFields(existing, o) {
+					res.Skipped++
+					continue
+				}
+				if _, err := update(ctx, tx, existing, o); err != nil {
+					return rowError(r.Line, err)
+				}
+				res.Updated++
+			case cifp.ErrorCode(store.MapError(err)) == cifp.ENOTFOUND:
+				if _, err := insert(ctx, tx, r.Org); err != nil {
+					return rowError(r.Line, err)
+				}
+				res.Created++
+			default:
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return ImportResult{}, err
+	}
+	return res, nil
+}
+
+func sameFields(a, b Org) bool {
+	return a.Kind == b.Kind && a.Name == b.Name && a.Industry == b.Industry && a.Division == b.Division &&
+		a.Address == b.Address && a.LegalRep == b.LegalRep && a.Contact == b.Contact && a.Phone == b.Phone
+}
+
+func rowError(line int, err error) error {
+	e := &cifp.Error{Code: cifp.ErrorCode(err), Message: fmt.Sprintf("row %d: %s; nothing was imported", line, cifp.ErrorMessage(err))}
+	for _, f := range cifp.ErrorFields(err) {
+		f.Row = line
+		e.Fields = append(e.Fields, f)
+	}
+	if e.Code == cifp.EINTERNAL {
+		return fmt.Errorf("row %d: %w", line, err)
+	}
+	return e
+}
+
+// Export writes every organisation that the actor may see and the filter
+// selects to w as "xlsx" or "csv" (UTF-8 with a BOM, so that Excel shows the
+// Chinese), streaming page by page.
+func (s *Service) Export(ctx context.Context, w io.Writer, format string, f Filter) error {
+	var write func([]string) error
+	var flush func() error
+	switch format {
+	case "csv":
+		if _, err := io.WriteString(w, "\ufeff"); err != nil {
+			return err
+		}
+		cw := csv.NewWriter(w)
+		write = cw.Write
+		flush = func() error { cw.Flush(); return cw.Error() }
+	case "xlsx":
+		x := excelize.NewFile()
+		defer x.Close()
+		sheet := "组织机构"
+		x.SetSheetName("Sheet1", sheet)
+		sw, err := x.NewStreamWriter(sheet)
+		if err != nil {
+			return err
+		}
+		sw.SetColWidth(1, 1, 22)
+		sw.SetColWidth(2, 2, 36)
+		sw.SetColWidth(6, 6, 40)
+		row := 0
+		write = func(rec []string) error {
+			row++
+			cells := make([]any, len(rec))
+			for i, v := range rec {
+				cells[i] = v // text, so codes like 331102 keep their form
+			}
+			cellName, _ := excelize.CoordinatesToCellName(1, row)
+			return sw.SetRow(cellName, cells)
+		}
+		flush = func() error {
+			if err := sw.Flush(); err != nil {
+				return err
+			}
+			return x.Write(w)
+		}
+	default:
+		return cifp.Errorf(cifp.EUNSUPPORTED, "unsupported export format %q: use xlsx or csv", format)
+	}
+	header := make([]string, len(Columns))
+	for i, c := range Columns {
+		header[i] = c.Title
+	}
+	if err := write(header); err != nil {
+		return err
+	}
+	f.Limit = 1000
+	for {
+		page, next, err := s.List(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, o := range page {
+			if err := write([]string{o.USCC, o.Name, o.Kind.NameZH(), o.Industry, o.Division, o.Address,
+				o.LegalRep, o.Contact, o.Phone}); err != nil {
+				return err
+			}
+		}
+		if next == 0 {
+			break
+		}
+		f.After = next
+	}
+	return flush()
+}
