@@ -131,8 +131,8 @@ func usccCheck(first17 string) (c byte, ok bool) {
 }
 
 // USCCCheckChar returns the check character (position 18) of the unified
-// social credit code whose first 17 characters are first17: 31 − (Σ value ×
-// 3^i mod 31) mod 31, taken from the USCC alphabet, where 31 becomes 0. It
+// social credit code whose first 17 characters are first17: the character
+// whose value is 31 − (Σ value×3^i mod 31), with 31 written as '0'. It
 // returns a cifp.EINVALID error, with Field "uscc", if first17 is not 17
 // characters of the USCC alphabet (digits and capitals except I, O, S, V, Z).
 // It does not check that positions 3–8 are digits.

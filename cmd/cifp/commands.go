@@ -1,0 +1,288 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"cifp"
+	"cifp/audit"
+	"cifp/auth"
+	"cifp/demo"
+	"cifp/org"
+	"cifp/store"
+)
+
+// openDB opens and migrates the database for a CLI command. CLI work is done
+// by the platform itself (actor "system", an admin).
+func openDB(ctx context.Context, dsn string) (*store.DB, context.Context, error) {
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, ctx, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, ctx, err
+	}
+	return db, cifp.WithActor(ctx, cifp.System), nil
+}
+
+func runMigrate(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("migrate", "Apply the database migrations that are not applied yet.", e)
+	dsn := dbFlag(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintf(e.stdout, "%s: up to date\n", db.Name)
+	}
+	for _, m := range applied {
+		fmt.Fprintf(e.stdout, "%s: applied %s\n", db.Name, m)
+	}
+	return nil
+}
+
+func runDemo(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("demo", "Load the deterministic Lishui demo data (organisations, users for every role) into an empty database.", e)
+	dsn := dbFlag(fs)
+	seed := fs.Int64("seed", 1, "random seed: the same seed gives the same data")
+	n := fs.Int("enterprises", 2000, "number of enterprises, 10–100000")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	start := time.Now()
+	db, ctx, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var bar *progressbar.ProgressBar
+	opts := demo.Options{Seed: *seed, Enterprises: *n}
+	if !*quiet {
+		bar = progressbar.NewOptions(*n, progressbar.OptionSetWriter(e.stderr), progressbar.OptionSetDescription("enterprises"),
+			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("rows"),
+			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+		opts.Progress = func(done, total int) { bar.Set(done) }
+	}
+	res, err := demo.Load(ctx, db, opts)
+	if bar != nil {
+		bar.Finish()
+	}
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
+	fmt.Fprintf(e.stdout, "loaded %d organisations (%d enterprises) and %d users in %s\n", res.Orgs, res.Enterprises, res.Users, elapsed.Round(time.Millisecond))
+	if db.Dialect == store.SQLite {
+		path := strings.TrimPrefix(*dsn, "sqlite:")
+		var size int64
+		for _, suffix := range []string{"", "-wal"} {
+			if st, err := os.Stat(path + suffix); err == nil {
+				size += st.Size()
+			}
+		}
+		fmt.Fprintf(e.stdout, "database %s: %.1f MiB\n", path, float64(size)/(1<<20))
+	}
+	fmt.Fprintf(e.stdout, "demo logins (password %s):\n", demo.Password)
+	for _, l := range res.Logins {
+		fmt.Fprintf(e.stdout, "  %-11s %-12s %s\n", l.Role, l.Username, l.Org)
+	}
+	return nil
+}
+
+func runImport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("import", "Import a dataset file, all or nothing: cifp import [flags] orgs FILE.xlsx|FILE.csv", e)
+	dsn := dbFlag(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 || fs.Arg(0) != "orgs" {
+		fs.Usage()
+		return fmt.Errorf("want: cifp import orgs FILE")
+	}
+	path := fs.Arg(1)
+	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rows, err := org.ParseFile(f, format)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	db, ctx, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	res, err := org.NewService(db).Import(ctx, rows)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	fmt.Fprintf(e.stdout, "%s: %d created, %d updated, %d unchanged\n", path, res.Created, res.Updated, res.Skipped)
+	return nil
+}
+
+func runExport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("export", "Export a dataset: cifp export [flags] orgs", e)
+	dsn := dbFlag(fs)
+	out := fs.String("o", "", "output file, .xlsx or .csv (default: CSV to standard output)")
+	kind := fs.String("kind", "", "only organisations of this kind")
+	division := fs.String("division", "", "only this GB/T 2260 division")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || fs.Arg(0) != "orgs" {
+		fs.Usage()
+		return fmt.Errorf("want: cifp export orgs")
+	}
+	db, ctx, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	filter := org.Filter{Kind: org.Kind(*kind), Division: *division}
+	if *out == "" {
+		return org.NewService(db).Export(ctx, e.stdout, "csv", filter)
+	}
+	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), ".")
+	tmp := *out + ".part"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	if err := org.NewService(db).Export(ctx, w, format, filter); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, *out); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "wrote %s\n", *out)
+	return nil
+}
+
+func runUser(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || (args[0] != "add" && args[0] != "reset-password") {
+		fmt.Fprintln(e.stderr, "Usage: cifp user add [flags] | cifp user reset-password [flags]")
+		return fmt.Errorf("want: cifp user add | reset-password")
+	}
+	sub, args := args[0], args[1:]
+	fs := newFlags("user "+sub, map[string]string{
+		"add":            "Add a user to an organisation. The password is read from --password, CIFP_PASSWORD or the first line of standard input.",
+		"reset-password": "Set a user's password and end their sessions. The password is read from --password, CIFP_PASSWORD or the first line of standard input.",
+	}[sub], e)
+	dsn := dbFlag(fs)
+	username := fs.String("username", "", "login name (3–40 lower-case letters, digits, . _ -)")
+	password := fs.String("password", getenv("CIFP_PASSWORD", ""), "password, at least 10 characters (env CIFP_PASSWORD)")
+	var role, name, uscc, lang *string
+	var orgID *int64
+	if sub == "add" {
+		role = fs.String("role", "", "admin, regulator, finance, enterprise, verifier or citizen")
+		name = fs.String("name", "", "display name")
+		orgID = fs.Int64("org-id", 0, "id of the user's organisation")
+		uscc = fs.String("org-uscc", "", "or the USCC of the user's organisation")
+		lang = fs.String("lang", "zh", "UI language: zh or en")
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *username == "" {
+		return cifp.Invalid("missing flag", cifp.FieldError{Field: "--username", Message: "is required"})
+	}
+	if *password == "" {
+		line, err := bufio.NewReader(e.stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return cifp.Invalid("no password", cifp.FieldError{Field: "--password", Message: "give --password, CIFP_PASSWORD or a line on standard input"})
+		}
+		*password = strings.TrimRight(line, "\r\n")
+	}
+	db, ctx, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	orgs := org.NewService(db)
+	svc := auth.NewService(db, orgs)
+	if sub == "reset-password" {
+		if err := svc.SetPassword(ctx, *username, *password); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "password of %s reset; their sessions have ended\n", *username)
+		return nil
+	}
+	if *orgID == 0 && *uscc != "" {
+		list, _, err := orgs.List(ctx, org.Filter{Q: org.NormalizeUSCC(*uscc), Limit: 2})
+		if err != nil {
+			return err
+		}
+		for _, o := range list {
+			if o.USCC == org.NormalizeUSCC(*uscc) {
+				*orgID = o.ID
+			}
+		}
+		if *orgID == 0 {
+			return cifp.Invalid("unknown organisation", cifp.FieldError{Field: "--org-uscc", Value: *uscc, Message: "no organisation has this USCC"})
+		}
+	}
+	u, err := svc.CreateUser(ctx, auth.NewUser{OrgID: *orgID, Username: *username, DisplayName: *name,
+		Role: cifp.Role(*role), Password: *password, Lang: *lang})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "user %s (id %d, %s) added to organisation %d\n", u.Username, u.ID, u.Role, u.OrgID)
+	return nil
+}
+
+func runAudit(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] != "verify" {
+		fmt.Fprintln(e.stderr, "Usage: cifp audit verify [flags]")
+		return fmt.Errorf("want: cifp audit verify")
+	}
+	fs := newFlags("audit verify", "Walk the audit log's hash chain and report the first broken entry. Exits 1 when the chain is broken.", e)
+	dsn := dbFlag(fs)
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	db, ctx, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	res, err := audit.Verify(ctx, db)
+	if err != nil {
+		return err
+	}
+	if !res.OK {
+		fmt.Fprintf(e.stdout, "audit log BROKEN at entry %d: %s\n(%d entries read before it)\n", res.BrokenSeq, res.Reason, res.Entries-1)
+		return errSilent
+	}
+	fmt.Fprintf(e.stdout, "audit log OK: %d entries, hash chain intact\n", res.Entries)
+	return nil
+}

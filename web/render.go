@@ -1,0 +1,268 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"cifp"
+	"cifp/auth"
+	"cifp/org"
+)
+
+//go:embed templates/*.html
+var templatesFS embed.FS
+
+//go:embed i18n/messages.json
+var messagesJSON []byte
+
+// Langs are the UI languages; the first is the default.
+var Langs = []string{"zh", "en"}
+
+type pageTemplate = *template.Template
+
+// messages maps a key to its text per language.
+type messages map[string]map[string]string
+
+func loadMessages() (messages, error) {
+	var m messages
+	if err := json.Unmarshal(messagesJSON, &m); err != nil {
+		return nil, fmt.Errorf("i18n/messages.json: %w", err)
+	}
+	for key, texts := range m {
+		for _, l := range Langs {
+			if texts[l] == "" {
+				return nil, fmt.Errorf("i18n/messages.json: %q has no %s text", key, l)
+			}
+		}
+	}
+	return m, nil
+}
+
+var tKeyRE = regexp.MustCompile(`(?:\{\{|\(|\s)t "([a-z0-9_.]+)"`)
+
+// loadTemplates parses every page with the layout once per language. A page
+// that uses a translation key missing from messages.json fails the start.
+func (s *Server) loadTemplates() error {
+	msgs, err := loadMessages()
+	if err != nil {
+		return err
+	}
+	layout, err := templatesFS.ReadFile("templates/layout.html")
+	if err != nil {
+		return err
+	}
+	pages, err := fs.Glob(templatesFS, "templates/*.html")
+	if err != nil {
+		return err
+	}
+	s.pages = map[string]map[string]pageTemplate{}
+	for _, lang := range Langs {
+		s.pages[lang] = map[string]pageTemplate{}
+		funcs := s.funcs(lang, msgs)
+		for _, p := range pages {
+			name := strings.TrimSuffix(strings.TrimPrefix(p, "templates/"), ".html")
+			if name == "layout" {
+				continue
+			}
+			src, err := templatesFS.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			for _, m := range tKeyRE.FindAllSubmatch(append(src, layout...), -1) {
+				if _, ok := msgs[string(m[1])]; !ok {
+					return fmt.Errorf("template %s: translation %q is missing from i18n/messages.json", name, m[1])
+				}
+			}
+			t, err := template.New("layout").Funcs(funcs).Parse(string(layout))
+			if err != nil {
+				return fmt.Errorf("template layout: %w", err)
+			}
+			if _, err := t.Parse(string(src)); err != nil {
+				return fmt.Errorf("template %s: %w", name, err)
+			}
+			s.pages[lang][name] = t
+		}
+	}
+	for _, need := range []string{"error", "login", "home"} {
+		if s.pages["zh"][need] == nil {
+			return fmt.Errorf("template %s.html is missing", need)
+		}
+	}
+	return nil
+}
+
+func (s *Server) funcs(lang string, msgs messages) template.FuncMap {
+	return template.FuncMap{
+		"t": func(key string) string {
+			if m, ok := msgs[key]; ok {
+				return m[lang]
+			}
+			return key
+		},
+		"asset": s.asset,
+		"kind": func(k org.Kind) string {
+			if m, ok := msgs["kind."+string(k)]; ok {
+				return m[lang]
+			}
+			return string(k)
+		},
+		"role": func(r cifp.Role) string {
+			if m, ok := msgs["role."+string(r)]; ok {
+				return m[lang]
+			}
+			return string(r)
+		},
+		"division": func(code string) string {
+			if d, ok := org.DivisionByCode(code); ok {
+				if lang == "en" {
+					return d.NameEN
+				}
+				return d.Name
+			}
+			return code
+		},
+		"industry": func(code string) string {
+			if i, ok := org.IndustryByCode(code); ok {
+				if lang == "en" {
+					return i.NameEN
+				}
+				return i.Name
+			}
+			return code
+		},
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(chinaTime).Format("2006-01-02 15:04")
+		},
+		"datep": func(t *time.Time) string {
+			if t == nil {
+				return "—"
+			}
+			return t.In(chinaTime).Format("2006-01-02 15:04")
+		},
+		"num":   func(n int) string { return groupDigits(n) },
+		"num64": func(n int64) string { return groupDigits(int(n)) },
+		"json":  func(b []byte) string { return string(b) },
+	}
+}
+
+// chinaTime is UTC+8, the time every user of the pilot reads.
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+func groupDigits(n int) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// navItem is one entry of the side navigation.
+type navItem struct {
+	Key, Href string
+	Roles     []cifp.Role // nil: every logged-in user
+	Active    bool
+}
+
+var allButCitizen = []cifp.Role{cifp.RoleAdmin, cifp.RoleRegulator, cifp.RoleFinance, cifp.RoleEnterprise, cifp.RoleVerifier}
+
+// navigation lists what each role may use, in order.
+var navigation = []navItem{
+	{Key: "nav.home", Href: "/"},
+	{Key: "nav.orgs", Href: "/orgs", Roles: roles(cifp.RoleAdmin, cifp.RoleRegulator)},
+	{Key: "nav.my_org", Href: "/orgs/mine", Roles: roles(cifp.RoleFinance, cifp.RoleEnterprise, cifp.RoleVerifier)},
+	{Key: "nav.import", Href: "/orgs/import", Roles: roles(cifp.RoleAdmin)},
+	{Key: "nav.users", Href: "/users", Roles: roles(cifp.RoleAdmin)},
+	{Key: "nav.audit", Href: "/audit", Roles: allButCitizen},
+	{Key: "nav.tokens", Href: "/tokens", Roles: allButCitizen},
+	{Key: "nav.password", Href: "/password"},
+}
+
+func navFor(u auth.User, path string) []navItem {
+	var out []navItem
+	for _, n := range navigation {
+		if n.Roles != nil && !hasRole(n.Roles, u.Role) {
+			continue
+		}
+		n.Active = path == n.Href || (n.Href != "/" && strings.HasPrefix(path, n.Href+"/") && !(n.Href == "/orgs" && path == "/orgs/import"))
+		out = append(out, n)
+	}
+	return out
+}
+
+// view is what every page template gets.
+type view struct {
+	Lang    string
+	User    *auth.User
+	CSRF    string
+	Nav     []navItem
+	Path    string
+	Query   string
+	Version string
+	Data    any
+}
+
+// lang picks the UI language: the cifp_lang cookie, then the user's setting,
+// then Chinese.
+func lang(r *http.Request) string {
+	if c, err := r.Cookie(cookieLang); err == nil && (c.Value == "zh" || c.Value == "en") {
+		return c.Value
+	}
+	if u, ok := userFrom(r.Context()); ok && u.Lang == "en" {
+		return "en"
+	}
+	return "zh"
+}
+
+// render executes a page: the whole layout, or only its "content" block for
+// an htmx request. It renders into a buffer first so that a template error
+// becomes a clean 500, not half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	l := lang(r)
+	t := s.pages[l][name]
+	if t == nil {
+		s.problem(w, r, fmt.Errorf("no template %q", name))
+		return
+	}
+	v := view{Lang: l, CSRF: csrfToken(r.Context()), Path: r.URL.Path, Query: r.URL.RawQuery, Version: cifp.Version, Data: data}
+	if u, ok := userFrom(r.Context()); ok {
+		v.User = &u
+		v.Nav = navFor(u, r.URL.Path)
+	}
+	block := "layout"
+	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Boosted") != "true" {
+		block = "content"
+		if hx := r.Header.Get("HX-Target"); hx != "" && t.Lookup(hx) != nil {
+			block = hx
+		}
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, block, v); err != nil {
+		s.log.ErrorContext(r.Context(), "render", "template", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Vary", "HX-Request, Cookie")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}

@@ -1,0 +1,92 @@
+package web
+
+import (
+	"net/http"
+
+	"cifp"
+	"cifp/audit"
+	"cifp/auth"
+	"cifp/org"
+)
+
+var (
+	cityWide = roles(cifp.RoleAdmin, cifp.RoleRegulator)
+	adminAPI = roles(cifp.RoleAdmin)
+)
+
+// registerRoutes is the one table of every route: pages, the JSON API and
+// the operational endpoints.
+func (s *Server) registerRoutes() {
+	// Operations and assets.
+	s.handle("GET /healthz", public, APIDoc{Tag: "operations", Summary: "Liveness and database check", Response: map[string]any{"status": "ok"}}, s.healthz)
+	s.handle("GET /metrics", public, APIDoc{Tag: "operations", Summary: "Prometheus metrics", Produces: "text/plain"}, s.metricsHandler().ServeHTTP)
+	s.handle("GET /api/v1/openapi.json", public, APIDoc{Tag: "operations", Summary: "This OpenAPI 3 document"}, s.openapi)
+	s.handle("GET /static/", public, APIDoc{}, s.serveStatic)
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.problem(w, r, cifp.Errorf(cifp.ENOTFOUND, "no such endpoint: %s %s (see /api/v1/openapi.json)", r.Method, r.URL.Path))
+	})
+
+	// Pages.
+	s.handle("GET /login", public, APIDoc{}, s.loginPage)
+	s.handle("POST /login", public, APIDoc{}, s.loginSubmit)
+	s.handle("POST /logout", loggedIn, APIDoc{}, s.logout)
+	s.handle("GET /lang/{lang}", public, APIDoc{}, s.setLang)
+	s.handle("GET /{$}", loggedIn, APIDoc{}, s.homePage)
+	s.handle("GET /password", loggedIn, APIDoc{}, s.passwordPage)
+	s.handle("POST /password", loggedIn, APIDoc{}, s.passwordSubmit)
+	s.handle("GET /orgs", cityWide, APIDoc{}, s.orgsPage)
+	s.handle("GET /orgs/mine", loggedIn, APIDoc{}, s.myOrgPage)
+	s.handle("GET /orgs/new", adminAPI, APIDoc{}, s.orgNewPage)
+	s.handle("POST /orgs", adminAPI, APIDoc{}, s.orgCreateSubmit)
+	s.handle("GET /orgs/import", adminAPI, APIDoc{}, s.orgImportPage)
+	s.handle("POST /orgs/import", adminAPI, APIDoc{}, s.orgImportSubmit)
+	s.handle("GET /orgs/export", cityWide, APIDoc{}, s.orgExport)
+	s.handle("GET /orgs/{id}", loggedIn, APIDoc{}, s.orgPage)
+	s.handle("GET /orgs/{id}/edit", loggedIn, APIDoc{}, s.orgEditPage)
+	s.handle("POST /orgs/{id}", loggedIn, APIDoc{}, s.orgEditSubmit)
+	s.handle("GET /users", adminAPI, APIDoc{}, s.usersPage)
+	s.handle("POST /users", adminAPI, APIDoc{}, s.userCreateSubmit)
+	s.handle("GET /tokens", allButCitizen, APIDoc{}, s.tokensPage)
+	s.handle("POST /tokens", allButCitizen, APIDoc{}, s.tokenCreateSubmit)
+	s.handle("POST /tokens/{id}/revoke", allButCitizen, APIDoc{}, s.tokenRevokeSubmit)
+	s.handle("GET /audit", allButCitizen, APIDoc{}, s.auditPage)
+	s.handle("POST /audit/verify", cityWide, APIDoc{}, s.auditVerifySubmit)
+
+	// JSON API.
+	s.handle("GET /api/v1/me", loggedIn, APIDoc{Tag: "auth", Summary: "The calling user", Response: auth.User{}}, s.apiMe)
+	s.handle("GET /api/v1/orgs", loggedIn, APIDoc{Tag: "orgs", Summary: "List organisations the caller may see, by cursor",
+		Query: orgQuery, Response: Page[org.Org]{}}, s.apiListOrgs)
+	s.handle("POST /api/v1/orgs", adminAPI, APIDoc{Tag: "orgs", Summary: "Register an organisation",
+		Body: org.Org{}, Response: org.Org{}, Status: http.StatusCreated}, s.apiCreateOrg)
+	s.handle("GET /api/v1/orgs/{id}", loggedIn, APIDoc{Tag: "orgs", Summary: "One organisation", Response: org.Org{}}, s.apiGetOrg)
+	s.handle("PATCH /api/v1/orgs/{id}", loggedIn, APIDoc{Tag: "orgs", Summary: "Change some fields of an organisation",
+		Body: org.Patch{}, Response: org.Org{}}, s.apiPatchOrg)
+	s.handle("GET /api/v1/orgs/export", cityWide, APIDoc{Tag: "orgs", Summary: "Export organisations as .xlsx or .csv",
+		Query: append([]Param{{Name: "format", Desc: "xlsx (default) or csv"}}, orgQuery...), Produces: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, s.orgExport)
+	s.handle("POST /api/v1/orgs/import", adminAPI, APIDoc{Tag: "orgs", Summary: "Import organisations from an .xlsx or .csv file (all or nothing); the body is the file, or multipart field \"file\"",
+		Consumes: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Response: org.ImportResult{}}, s.apiImportOrgs)
+	s.handle("GET /api/v1/stats/orgs", loggedIn, APIDoc{Tag: "orgs", Summary: "Organisation counts by division or kind, as chart data",
+		Query: []Param{{Name: "by", Desc: "division or kind"}, {Name: "kind", Desc: "only this kind"}}, Response: Chart{}}, s.apiOrgStats)
+	s.handle("GET /api/v1/divisions", public, APIDoc{Tag: "reference", Summary: "Administrative divisions (GB/T 2260)", Response: []org.Division{}}, s.apiDivisions)
+	s.handle("GET /api/v1/industries", public, APIDoc{Tag: "reference", Summary: "Industry classification (GB/T 4754-2017)", Response: []org.Industry{}}, s.apiIndustries)
+	s.handle("GET /api/v1/users", loggedIn, APIDoc{Tag: "auth", Summary: "Users the caller may see",
+		Query: []Param{{Name: "org_id", Desc: "only this organisation's users"}}, Response: []auth.User{}}, s.apiListUsers)
+	s.handle("POST /api/v1/users", adminAPI, APIDoc{Tag: "auth", Summary: "Create a user", Body: auth.NewUser{}, Response: auth.User{}, Status: http.StatusCreated}, s.apiCreateUser)
+	s.handle("GET /api/v1/tokens", loggedIn, APIDoc{Tag: "auth", Summary: "The caller's API tokens", Response: []auth.APIToken{}}, s.apiListTokens)
+	s.handle("POST /api/v1/tokens", loggedIn, APIDoc{Tag: "auth", Summary: "Create an API token; the secret is shown once",
+		Body: tokenRequest{}, Response: tokenResponse{}, Status: http.StatusCreated}, s.apiCreateToken)
+	s.handle("DELETE /api/v1/tokens/{id}", loggedIn, APIDoc{Tag: "auth", Summary: "Revoke one of the caller's API tokens", Status: http.StatusNoContent}, s.apiRevokeToken)
+	s.handle("GET /api/v1/audit", loggedIn, APIDoc{Tag: "audit", Summary: "Audit-log entries, newest first (own organisation's unless admin or regulator)",
+		Query:    []Param{{Name: "entity", Desc: "e.g. org"}, {Name: "entity_id"}, {Name: "before", Desc: "cursor: entries with seq below this"}, {Name: "limit"}},
+		Response: Page[audit.Entry]{}}, s.apiAudit)
+	s.handle("GET /api/v1/audit/verify", cityWide, APIDoc{Tag: "audit", Summary: "Verify the audit log's hash chain", Response: audit.Result{}}, s.apiAuditVerify)
+}
+
+var orgQuery = []Param{
+	{Name: "q", Desc: "part of the name, or the start of the USCC"},
+	{Name: "kind", Desc: "enterprise, bank, insurer, agency, verifier or platform"},
+	{Name: "division", Desc: "GB/T 2260 code; a city code selects all its counties"},
+	{Name: "industry", Desc: "GB/T 4754 code or prefix"},
+	{Name: "cursor", Desc: "the next_cursor of the previous page"},
+	{Name: "limit", Desc: "1–1000, default 50"},
+}
