@@ -26,7 +26,12 @@ const (
 	keyUser
 	keyCSRF
 	keyViaToken
+	keyRoute
 )
+
+// routeLabel is filled in by the route's guard so that the outer middleware
+// can label metrics by route pattern rather than by raw path.
+type routeLabel struct{ pattern string }
 
 func requestID(ctx context.Context) string { s, _ := ctx.Value(keyRequestID).(string); return s }
 
@@ -90,16 +95,15 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			id = randomHex(8)
 		}
 		w.Header().Set("X-Request-ID", id)
-		r = r.WithContext(context.WithValue(r.Context(), keyRequestID, id))
+		label := &routeLabel{pattern: "unmatched"}
+		ctx := context.WithValue(r.Context(), keyRequestID, id)
+		r = r.WithContext(context.WithValue(ctx, keyRoute, label))
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
-		route := r.Pattern
-		if route == "" {
-			route = "unmatched"
-		}
+		route := label.pattern
 		elapsed := time.Since(start)
 		s.reqTotal.WithLabelValues(r.Method, route, strconv.Itoa(sw.status)).Inc()
 		s.reqDuration.WithLabelValues(route).Observe(elapsed.Seconds())

@@ -126,7 +126,11 @@ func roles(rs ...cifp.Role) []cifp.Role { return rs }
 // guard enforces the route's roles: an anonymous caller gets 401 (API) or a
 // redirect to the login page; a caller of another role gets 403.
 func (s *Server) guard(rt Route, h http.HandlerFunc) http.Handler {
+	pattern := rt.Method + " " + rt.Path
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if l, ok := r.Context().Value(keyRoute).(*routeLabel); ok {
+			l.pattern = pattern
+		}
 		if rt.Roles == nil {
 			h(w, r)
 			return

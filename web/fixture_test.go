@@ -1,0 +1,211 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"cifp"
+	"cifp/auth"
+	"cifp/demo"
+	"cifp/org"
+	"cifp/store"
+	"cifp/web"
+)
+
+// fixture is a server on the demo data of seed 1 with 10 enterprises.
+type fixture struct {
+	t      *testing.T
+	db     *store.DB
+	srv    *web.Server
+	ts     *httptest.Server
+	orgs   *org.Service
+	auth   *auth.Service
+	users  map[string]auth.User // by username
+	tokens map[string]string    // username → API token
+	// other is an enterprise that is not the demo enterprise user's own.
+	other org.Org
+}
+
+var system = cifp.WithActor(context.Background(), cifp.System)
+
+func newFixture(t *testing.T, db *store.DB, secure bool) *fixture {
+	t.Helper()
+	if _, err := demo.Load(context.Background(), db, demo.Options{Seed: 1, Enterprises: 10}); err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, db: db, orgs: org.NewService(db), users: map[string]auth.User{}, tokens: map[string]string{}}
+	f.auth = auth.NewService(db, f.orgs)
+	var err error
+	f.srv, err = web.New(web.Config{CookieSecure: secure, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		LoginLimit: 5}, db, f.orgs, f.auth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ts = httptest.NewServer(f.srv)
+	t.Cleanup(f.ts.Close)
+	us, err := f.auth.ListUsers(system, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range us {
+		f.users[u.Username] = u
+		secret, _, err := f.auth.CreateToken(u.Actor().Context(context.Background()), "test", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.tokens[u.Username] = secret
+	}
+	list, _, err := f.orgs.List(system, org.Filter{Kind: org.KindEnterprise, Limit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range list {
+		if o.ID != f.users["enterprise"].OrgID {
+			f.other = o
+			break
+		}
+	}
+	return f
+}
+
+// call makes an API request as the user (by API token; "" for anonymous).
+func (f *fixture) call(user, method, path string, body any) (*http.Response, []byte) {
+	f.t.Helper()
+	var rd io.Reader
+	ct := ""
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd, ct = strings.NewReader(b), "application/json"
+	case []byte:
+		rd, ct = bytes.NewReader(b), "application/json"
+	default:
+		j, _ := json.Marshal(b)
+		rd, ct = bytes.NewReader(j), "application/json"
+	}
+	req, err := http.NewRequest(method, f.ts.URL+path, rd)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	if user != "" {
+		req.Header.Set("Authorization", "Bearer "+f.tokens[user])
+	}
+	return f.send(req)
+}
+
+func (f *fixture) send(req *http.Request) (*http.Response, []byte) {
+	f.t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+// browser is a cookie-keeping client, as a person's browser would be.
+type browser struct {
+	f      *fixture
+	client *http.Client
+}
+
+func (f *fixture) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{f: f, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+func (b *browser) csrf() string {
+	u, _ := url.Parse(b.f.ts.URL)
+	for _, c := range b.client.Jar.Cookies(u) {
+		if c.Name == "cifp_csrf" {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+func (b *browser) get(path string) (*http.Response, string) {
+	b.f.t.Helper()
+	resp, err := b.client.Get(b.f.ts.URL + path)
+	if err != nil {
+		b.f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+// post submits a form; the CSRF token is added unless form has one.
+func (b *browser) post(path string, form url.Values) (*http.Response, string) {
+	b.f.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, ok := form["csrf_token"]; !ok {
+		form.Set("csrf_token", b.csrf())
+	}
+	resp, err := b.client.PostForm(b.f.ts.URL+path, form)
+	if err != nil {
+		b.f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+func (b *browser) login(username string) {
+	b.f.t.Helper()
+	b.get("/login")
+	resp, body := b.post("/login", url.Values{"username": {username}, "password": {demo.Password}, "next": {"/"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		b.f.t.Fatalf("login %s: %d %s", username, resp.StatusCode, body)
+	}
+}
+
+// counts returns the numbers of organisations and audit entries, to show
+// that a refused request changed nothing.
+func (f *fixture) counts() [2]int {
+	f.t.Helper()
+	var c [2]int
+	if err := f.db.QueryRow(context.Background(), `SELECT (SELECT COUNT(*) FROM orgs), (SELECT COUNT(*) FROM audit_log)`).Scan(&c[0], &c[1]); err != nil {
+		f.t.Fatal(err)
+	}
+	return c
+}
+
+func problemOf(t *testing.T, resp *http.Response, body []byte) web.Problem {
+	t.Helper()
+	if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("status %d, content type %q, body %s", resp.StatusCode, ct, body)
+	}
+	var p web.Problem
+	if err := json.Unmarshal(body, &p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// mustUSCC makes a valid enterprise USCC or fails the test.
+func mustUSCC(t *testing.T, division, body string) string {
+	t.Helper()
+	code, err := org.MakeUSCC('9', '1', division, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
