@@ -116,20 +116,20 @@ func (f *fixture) send(req *http.Request) (*http.Response, []byte) {
 	return resp, b
 }
 
-// browser is a cookie-keeping client, as a person's browser would be.
-type browser struct {
+// client is a cookie-keeping HTTP client, as a person's browser would be.
+type client struct {
 	f      *fixture
 	client *http.Client
 }
 
-func (f *fixture) browser() *browser {
+func (f *fixture) browser() *client {
 	jar, _ := cookiejar.New(nil)
-	return &browser{f: f, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+	return &client{f: f, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}}
 }
 
-func (b *browser) csrf() string {
+func (b *client) csrf() string {
 	u, _ := url.Parse(b.f.ts.URL)
 	for _, c := range b.client.Jar.Cookies(u) {
 		if c.Name == "cifp_csrf" {
@@ -139,7 +139,7 @@ func (b *browser) csrf() string {
 	return ""
 }
 
-func (b *browser) get(path string) (*http.Response, string) {
+func (b *client) get(path string) (*http.Response, string) {
 	b.f.t.Helper()
 	resp, err := b.client.Get(b.f.ts.URL + path)
 	if err != nil {
@@ -151,7 +151,7 @@ func (b *browser) get(path string) (*http.Response, string) {
 }
 
 // post submits a form; the CSRF token is added unless form has one.
-func (b *browser) post(path string, form url.Values) (*http.Response, string) {
+func (b *client) post(path string, form url.Values) (*http.Response, string) {
 	b.f.t.Helper()
 	if form == nil {
 		form = url.Values{}
@@ -168,7 +168,7 @@ func (b *browser) post(path string, form url.Values) (*http.Response, string) {
 	return resp, string(body)
 }
 
-func (b *browser) login(username string) {
+func (b *client) login(username string) {
 	b.f.t.Helper()
 	b.get("/login")
 	resp, body := b.post("/login", url.Values{"username": {username}, "password": {demo.Password}, "next": {"/"}})

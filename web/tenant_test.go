@@ -49,14 +49,18 @@ func TestTenantIsolation(t *testing.T) {
 		}
 		id := func(n int64) string { return fmt.Sprint(n) }
 		cases := map[string]func(u auth.User) []tcase{
-			"GET /healthz":              nil, // no tenant data
-			"GET /metrics":              nil,
-			"GET /api/v1/openapi.json":  nil,
-			"GET /api/v1/divisions":     nil, // public reference data
-			"GET /api/v1/industries":    nil,
-			"GET /api/v1/me":            func(auth.User) []tcase { return []tcase{{"GET", "/api/v1/me", nil, 200, true}} },
-			"GET /api/v1/orgs":          func(auth.User) []tcase { return []tcase{{"GET", "/api/v1/orgs?limit=1000", nil, 200, true}, {"GET", "/api/v1/orgs?q=" + otherOrg.USCC, nil, 200, true}} },
-			"POST /api/v1/orgs":         func(auth.User) []tcase { return []tcase{{"POST", "/api/v1/orgs", map[string]any{"name": "x"}, 403, false}} },
+			"GET /healthz":             nil, // no tenant data
+			"GET /metrics":             nil,
+			"GET /api/v1/openapi.json": nil,
+			"GET /api/v1/divisions":    nil, // public reference data
+			"GET /api/v1/industries":   nil,
+			"GET /api/v1/me":           func(auth.User) []tcase { return []tcase{{"GET", "/api/v1/me", nil, 200, true}} },
+			"GET /api/v1/orgs": func(auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/orgs?limit=1000", nil, 200, true}, {"GET", "/api/v1/orgs?q=" + otherOrg.USCC, nil, 200, true}}
+			},
+			"POST /api/v1/orgs": func(auth.User) []tcase {
+				return []tcase{{"POST", "/api/v1/orgs", map[string]any{"name": "x"}, 403, false}}
+			},
 			"GET /api/v1/orgs/{id}": func(auth.User) []tcase {
 				return []tcase{{"GET", "/api/v1/orgs/" + id(otherOrg.ID), nil, 404, false}, {"GET", "/api/v1/orgs/" + id(insurerOrg.ID), nil, 404, false}}
 			},
@@ -71,7 +75,9 @@ func TestTenantIsolation(t *testing.T) {
 			"GET /api/v1/users": func(auth.User) []tcase {
 				return []tcase{{"GET", "/api/v1/users", nil, 200, true}, {"GET", "/api/v1/users?org_id=" + id(otherOrg.ID), nil, 200, true}}
 			},
-			"POST /api/v1/users":  func(auth.User) []tcase { return []tcase{{"POST", "/api/v1/users", map[string]any{"username": "x"}, 403, false}} },
+			"POST /api/v1/users": func(auth.User) []tcase {
+				return []tcase{{"POST", "/api/v1/users", map[string]any{"username": "x"}, 403, false}}
+			},
 			"GET /api/v1/tokens":  func(auth.User) []tcase { return []tcase{{"GET", "/api/v1/tokens", nil, 200, true}} },
 			"POST /api/v1/tokens": nil, // creates a token of the caller's own; nothing of another tenant is read
 			"DELETE /api/v1/tokens/{id}": func(auth.User) []tcase {
