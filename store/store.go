@@ -299,3 +299,13 @@ func constraintDetail(msg string) string {
 	}
 	return "a constraint"
 }
+
+// Checkpoint folds SQLite's write-ahead log into the database file and
+// truncates the log, after a bulk load; it does nothing on PostgreSQL.
+func (db *DB) Checkpoint(ctx context.Context) error {
+	if db.Dialect != SQLite {
+		return nil
+	}
+	_, err := db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	return err
+}

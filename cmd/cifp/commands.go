@@ -87,6 +87,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := db.Checkpoint(ctx); err != nil {
+		return err
+	}
 	elapsed := time.Since(start)
 	fmt.Fprintf(e.stdout, "loaded %d organisations (%d enterprises) and %d users in %s\n", res.Orgs, res.Enterprises, res.Users, elapsed.Round(time.Millisecond))
 	if db.Dialect == store.SQLite {

@@ -29,14 +29,14 @@
 		empty: '暂无数据',
 		noECharts: '图表组件未加载',
 		copied: '已复制',
-		copyFailed: '复制失败，请手动选择文本复制'
+		copyFailed: '请按 Ctrl+C 复制'
 	} : {
 		loading: 'Loading…',
 		failed: 'The chart could not be loaded',
 		empty: 'No data',
 		noECharts: 'The chart library is not loaded',
 		copied: 'Copied',
-		copyFailed: 'Copy failed; please select the text and copy it by hand'
+		copyFailed: 'Press Ctrl+C to copy'
 	};
 	var locale = zh ? 'zh-CN' : 'en';
 
@@ -376,6 +376,19 @@
 		}
 	}
 
+	function selectText(el) {
+		if (typeof el.select === 'function') {
+			el.focus();
+			el.select();
+			return;
+		}
+		var range = document.createRange();
+		range.selectNodeContents(el);
+		var sel = window.getSelection();
+		sel.removeAllRanges();
+		sel.addRange(range);
+	}
+
 	async function copyText(text) {
 		if (navigator.clipboard && window.isSecureContext) {
 			try {
@@ -403,16 +416,23 @@
 			: target.textContent.trim();
 		var label = btn.getAttribute('data-label') || btn.textContent;
 		btn.setAttribute('data-label', label);
-		copyText(text).then(function () {
-			btn.textContent = btn.getAttribute('data-copied-text') || T.copied;
-			btn.setAttribute('data-copied', '');
+		function flash(text, ok, ms) {
+			btn.textContent = text;
+			if (ok) {
+				btn.setAttribute('data-copied', '');
+			}
 			clearTimeout(btn._copyTimer);
 			btn._copyTimer = setTimeout(function () {
 				btn.textContent = label;
 				btn.removeAttribute('data-copied');
-			}, 1600);
+			}, ms);
+		}
+		copyText(text).then(function () {
+			flash(btn.getAttribute('data-copied-text') || T.copied, true, 1600);
 		}, function () {
-			window.alert(T.copyFailed);
+			// No clipboard access: select the text so that Ctrl+C copies it.
+			selectText(target);
+			flash(T.copyFailed, false, 4000);
 		});
 	});
 
