@@ -292,56 +292,122 @@ func rowError(line int, err error) error {
 	return e
 }
 
-// Export writes every organisation that the actor may see and the filter
-// selects to w as "xlsx" or "csv" (UTF-8 with a BOM, so that Excel shows the
-// Chinese), streaming page by page.
-func (s *Service) Export(ctx context.Context, w io.Writer, format string, f Filter) error {
-	var write func([]string) error
-	var flush func() error
+// tableWriter writes rows of text cells to a .csv or an .xlsx file.
+type tableWriter struct {
+	write func([]string) error
+	flush func() error
+}
+
+// newTableWriter starts a "csv" (UTF-8 with a BOM, so that Excel shows the
+// Chinese) or "xlsx" file on w whose first sheet is named sheet.
+func newTableWriter(w io.Writer, format, sheet string) (*tableWriter, error) {
 	switch format {
 	case "csv":
 		if _, err := io.WriteString(w, "\ufeff"); err != nil {
-			return err
+			return nil, err
 		}
 		cw := csv.NewWriter(w)
-		write = cw.Write
-		flush = func() error { cw.Flush(); return cw.Error() }
+		return &tableWriter{write: cw.Write, flush: func() error { cw.Flush(); return cw.Error() }}, nil
 	case "xlsx":
 		x := excelize.NewFile()
-		defer x.Close()
-		sheet := "组织机构"
 		x.SetSheetName("Sheet1", sheet)
 		sw, err := x.NewStreamWriter(sheet)
 		if err != nil {
-			return err
+			x.Close()
+			return nil, err
 		}
 		sw.SetColWidth(1, 1, 22)
 		sw.SetColWidth(2, 2, 36)
 		sw.SetColWidth(6, 6, 40)
 		row := 0
-		write = func(rec []string) error {
-			row++
-			cells := make([]any, len(rec))
-			for i, v := range rec {
-				cells[i] = v // text, so codes like 331102 keep their form
-			}
-			cellName, _ := excelize.CoordinatesToCellName(1, row)
-			return sw.SetRow(cellName, cells)
-		}
-		flush = func() error {
-			if err := sw.Flush(); err != nil {
-				return err
-			}
-			return x.Write(w)
-		}
-	default:
-		return cifp.Errorf(cifp.EUNSUPPORTED, "unsupported export format %q: use xlsx or csv", format)
+		return &tableWriter{
+			write: func(rec []string) error {
+				row++
+				cells := make([]any, len(rec))
+				for i, v := range rec {
+					cells[i] = v // text, so that codes like 331102 keep their form
+				}
+				cell, _ := excelize.CoordinatesToCellName(1, row)
+				return sw.SetRow(cell, cells)
+			},
+			flush: func() error {
+				defer x.Close()
+				if err := sw.Flush(); err != nil {
+					return err
+				}
+				return x.Write(w)
+			},
+		}, nil
 	}
-	header := make([]string, len(Columns))
+	return nil, cifp.Errorf(cifp.EUNSUPPORTED, "unsupported format %q: use xlsx or csv", format)
+}
+
+func header() []string {
+	h := make([]string, len(Columns))
 	for i, c := range Columns {
-		header[i] = c.Title
+		h[i] = c.Title
 	}
-	if err := write(header); err != nil {
+	return h
+}
+
+func record(o Org) []string {
+	return []string{o.USCC, o.Name, o.Kind.NameZH(), o.Industry, o.Division, o.Address, o.LegalRep, o.Contact, o.Phone}
+}
+
+// WriteTemplate writes an empty import file: the header row only. An .xlsx
+// template also has a second sheet, 填写说明, that explains each column with
+// an example; imports read the first sheet only.
+func WriteTemplate(w io.Writer, format string) error {
+	if format == "csv" {
+		tw, err := newTableWriter(w, format, "")
+		if err != nil {
+			return err
+		}
+		if err := tw.write(header()); err != nil {
+			return err
+		}
+		return tw.flush()
+	}
+	if format != "xlsx" {
+		return cifp.Errorf(cifp.EUNSUPPORTED, "unsupported format %q: use xlsx or csv", format)
+	}
+	x := excelize.NewFile()
+	defer x.Close()
+	x.SetSheetName("Sheet1", "组织机构")
+	x.SetSheetRow("组织机构", "A1", ptr(header()))
+	x.SetColWidth("组织机构", "A", "I", 20)
+	x.NewSheet("填写说明")
+	example, _ := MakeUSCC('9', '1', "331122", "MA2EXAMP")
+	notes := [][]string{
+		{"列", "key", "必填", "说明", "示例"},
+		{"统一社会信用代码", "uscc", "是", "18 位，按 GB 32100-2015 校验", example},
+		{"名称", "name", "是", "登记名称，最多 200 字", "缙云县示例阀门有限公司"},
+		{"类型", "kind", "是", "企业、银行、保险公司、政府部门、核查机构", "企业"},
+		{"行业代码", "industry", "企业必填", "国民经济行业分类 GB/T 4754-2017 代码", "3443"},
+		{"行政区划代码", "division", "是", "GB/T 2260 县级代码，如 331102 莲都区、331122 缙云县", "331122"},
+		{"地址", "address", "否", "最多 300 字", "缙云县壶镇镇示例路1号"},
+		{"法定代表人", "legal_rep", "否", "", "张三"},
+		{"联系人", "contact", "否", "", "李四"},
+		{"联系电话", "phone", "否", "", "0578-1234567"},
+	}
+	for i, row := range notes {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		x.SetSheetRow("填写说明", cell, ptr(row))
+	}
+	x.SetColWidth("填写说明", "A", "E", 24)
+	return x.Write(w)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// Export writes every organisation that the actor may see and the filter
+// selects to w as "xlsx" or "csv", page by page.
+func (s *Service) Export(ctx context.Context, w io.Writer, format string, f Filter) error {
+	tw, err := newTableWriter(w, format, "组织机构")
+	if err != nil {
+		return err
+	}
+	if err := tw.write(header()); err != nil {
 		return err
 	}
 	f.Limit = 1000
@@ -351,8 +417,7 @@ func (s *Service) Export(ctx context.Context, w io.Writer, format string, f Filt
 			return err
 		}
 		for _, o := range page {
-			if err := write([]string{o.USCC, o.Name, o.Kind.NameZH(), o.Industry, o.Division, o.Address,
-				o.LegalRep, o.Contact, o.Phone}); err != nil {
+			if err := tw.write(record(o)); err != nil {
 				return err
 			}
 		}
@@ -361,5 +426,5 @@ func (s *Service) Export(ctx context.Context, w io.Writer, format string, f Filt
 		}
 		f.After = next
 	}
-	return flush()
+	return tw.flush()
 }

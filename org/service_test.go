@@ -270,3 +270,17 @@ func TestParseGB18030CSV(t *testing.T) {
 		t.Fatalf("%+v, %v", rows, err)
 	}
 }
+
+func TestTemplate(t *testing.T) {
+	for _, format := range []string{"xlsx", "csv"} {
+		var buf bytes.Buffer
+		if err := org.WriteTemplate(&buf, format); err != nil {
+			t.Fatal(err)
+		}
+		// A template read back is a valid header with no data rows.
+		_, err := org.ParseFile(bytes.NewReader(buf.Bytes()), format)
+		if err == nil || !strings.Contains(err.Error(), "no data rows") {
+			t.Errorf("%s: %v", format, err)
+		}
+	}
+}

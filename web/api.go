@@ -170,14 +170,32 @@ func (s *Server) orgExport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	sendFile(w, "orgs-"+time.Now().In(chinaTime).Format("20060102")+"."+format, buf.Bytes())
+}
+
+// orgTemplate serves an empty import file.
+func (s *Server) orgTemplate(w http.ResponseWriter, r *http.Request) {
+	format := r.URL.Query().Get("format")
+	if format == "" {
+		format = "xlsx"
+	}
+	var buf bytes.Buffer
+	if err := org.WriteTemplate(&buf, format); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sendFile(w, "orgs-template."+format, buf.Bytes())
+}
+
+// sendFile sends a downloaded .xlsx or .csv file.
+func sendFile(w http.ResponseWriter, name string, data []byte) {
 	ct := "text/csv; charset=utf-8"
-	if format == "xlsx" {
+	if strings.HasSuffix(name, ".xlsx") {
 		ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	}
-	name := "orgs-" + time.Now().In(chinaTime).Format("20060102") + "." + format
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	w.Write(buf.Bytes())
+	w.Write(data)
 }
 
 // uploadedFile reads an import file from a multipart form field "file" or

@@ -224,18 +224,18 @@ func (s *Server) orgPage(w http.ResponseWriter, r *http.Request) {
 
 // orgForm is the data of the create and edit form.
 type orgForm struct {
-	Org      org.Org
-	New      bool
-	Identity bool // may edit kind, name and USCC
-	Errors   formErrors
-	Message  string
-	Kinds    []org.Kind
-	Counties []org.Division
-	Sections []org.Industry
+	Org        org.Org
+	New        bool
+	Identity   bool // may edit kind, name and USCC
+	Errors     formErrors
+	Message    string
+	Kinds      []org.Kind
+	Counties   []org.Division
+	Industries []org.Industry
 }
 
 func (s *Server) newOrgForm(o org.Org, isNew, identity bool) orgForm {
-	return orgForm{Org: o, New: isNew, Identity: identity, Kinds: org.Kinds, Counties: org.Divisions()}
+	return orgForm{Org: o, New: isNew, Identity: identity, Kinds: org.Kinds, Counties: org.Divisions(), Industries: org.Industries()}
 }
 
 func (s *Server) orgNewPage(w http.ResponseWriter, r *http.Request) {
@@ -350,7 +350,14 @@ func (s *Server) orgImportSubmit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
-	s.renderUsers(w, r, http.StatusOK, map[string]any{})
+	data := map[string]any{}
+	if id, err := queryInt(r, "org_id"); err == nil && id > 0 {
+		if o, err := s.orgs.Get(r.Context(), id); err == nil {
+			data["Form"] = auth.NewUser{OrgID: o.ID, Role: o.Kind.Role()}
+			data["ForOrg"] = o
+		}
+	}
+	s.renderUsers(w, r, http.StatusOK, data)
 }
 
 func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, data map[string]any) {

@@ -41,6 +41,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /orgs/import", adminAPI, APIDoc{}, s.orgImportPage)
 	s.handle("POST /orgs/import", adminAPI, APIDoc{}, s.orgImportSubmit)
 	s.handle("GET /orgs/export", cityWide, APIDoc{}, s.orgExport)
+	s.handle("GET /orgs/template", loggedIn, APIDoc{}, s.orgTemplate)
 	s.handle("GET /orgs/{id}", loggedIn, APIDoc{}, s.orgPage)
 	s.handle("GET /orgs/{id}/edit", loggedIn, APIDoc{}, s.orgEditPage)
 	s.handle("POST /orgs/{id}", loggedIn, APIDoc{}, s.orgEditSubmit)
@@ -63,6 +64,8 @@ func (s *Server) registerRoutes() {
 		Body: org.Patch{}, Response: org.Org{}}, s.apiPatchOrg)
 	s.handle("GET /api/v1/orgs/export", cityWide, APIDoc{Tag: "orgs", Summary: "Export organisations as .xlsx or .csv",
 		Query: append([]Param{{Name: "format", Desc: "xlsx (default) or csv"}}, orgQuery...), Produces: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, s.orgExport)
+	s.handle("GET /api/v1/orgs/template", public, APIDoc{Tag: "orgs", Summary: "An empty import file (header row) as .xlsx or .csv",
+		Query: []Param{{Name: "format", Desc: "xlsx (default) or csv"}}, Produces: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, s.orgTemplate)
 	s.handle("POST /api/v1/orgs/import", adminAPI, APIDoc{Tag: "orgs", Summary: "Import organisations from an .xlsx or .csv file (all or nothing); the body is the file, or multipart field \"file\"",
 		Consumes: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Response: org.ImportResult{}}, s.apiImportOrgs)
 	s.handle("GET /api/v1/stats/orgs", loggedIn, APIDoc{Tag: "orgs", Summary: "Organisation counts by division or kind, as chart data",

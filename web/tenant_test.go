@@ -49,12 +49,13 @@ func TestTenantIsolation(t *testing.T) {
 		}
 		id := func(n int64) string { return fmt.Sprint(n) }
 		cases := map[string]func(u auth.User) []tcase{
-			"GET /healthz":             nil, // no tenant data
-			"GET /metrics":             nil,
-			"GET /api/v1/openapi.json": nil,
-			"GET /api/v1/divisions":    nil, // public reference data
-			"GET /api/v1/industries":   nil,
-			"GET /api/v1/me":           func(auth.User) []tcase { return []tcase{{"GET", "/api/v1/me", nil, 200, true}} },
+			"GET /healthz":              nil, // no tenant data
+			"GET /metrics":              nil,
+			"GET /api/v1/openapi.json":  nil,
+			"GET /api/v1/divisions":     nil, // public reference data
+			"GET /api/v1/industries":    nil,
+			"GET /api/v1/orgs/template": nil, // an empty file
+			"GET /api/v1/me":            func(auth.User) []tcase { return []tcase{{"GET", "/api/v1/me", nil, 200, true}} },
 			"GET /api/v1/orgs": func(auth.User) []tcase {
 				return []tcase{{"GET", "/api/v1/orgs?limit=1000", nil, 200, true}, {"GET", "/api/v1/orgs?q=" + otherOrg.USCC, nil, 200, true}}
 			},

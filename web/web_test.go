@@ -439,3 +439,78 @@ func TestOrgFlow(t *testing.T) {
 		t.Errorf("verify: %s", body)
 	}
 }
+
+// TestPageForms drives the create and edit forms as a person would.
+func TestPageForms(t *testing.T) {
+	f := newFixture(t, testutil.MustOpenDB(t), false)
+	admin := f.browser()
+	admin.login("admin")
+	code := mustUSCC(t, "331124", "TYANG001")
+	form := url.Values{"kind": {"enterprise"}, "name": {"松阳县茶香茶业有限公司"}, "uscc": {code[:17] + "0"},
+		"industry": {"1530"}, "division": {"331124"}}
+	before := f.counts()
+	resp, body := admin.post("/orgs", form)
+	if resp.StatusCode != 400 || !strings.Contains(body, `data-testid="uscc-error"`) || !strings.Contains(body, "松阳县茶香茶业有限公司") {
+		t.Fatalf("bad USCC: %d", resp.StatusCode)
+	}
+	if f.counts() != before {
+		t.Fatal("a refused form wrote rows")
+	}
+	form.Set("uscc", code)
+	resp, _ = admin.post("/orgs", form)
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != 303 || !strings.HasSuffix(loc, "?saved=1") {
+		t.Fatalf("create: %d %q", resp.StatusCode, loc)
+	}
+	_, body = admin.get(loc)
+	if !strings.Contains(body, "松阳县茶香茶业有限公司") || !strings.Contains(body, "精制茶加工") {
+		t.Error("the new organisation's page lacks its name or industry")
+	}
+	id := strings.TrimSuffix(strings.TrimPrefix(loc, "/orgs/"), "?saved=1")
+
+	// The admin adds a user to it from the organisation's page.
+	_, body = admin.get("/users?org_id=" + id)
+	if !strings.Contains(body, `value="`+id+`"`) || !strings.Contains(body, `<option value="enterprise" selected>`) {
+		t.Error("the user form is not pre-filled for the organisation")
+	}
+	resp, body = admin.post("/users", url.Values{"org_id": {id}, "username": {"tea.manager"}, "display_name": {"茶企能源主管"},
+		"role": {"enterprise"}, "password": {"songyang-tea-1"}, "lang": {"zh"}})
+	if resp.StatusCode != 200 || !strings.Contains(body, "已创建用户") {
+		t.Fatalf("create user: %d", resp.StatusCode)
+	}
+
+	// That user edits the organisation's address but may not rename it.
+	tea := f.browser()
+	tea.get("/login")
+	resp, _ = tea.post("/login", url.Values{"username": {"tea.manager"}, "password": {"songyang-tea-1"}})
+	if resp.StatusCode != 303 {
+		t.Fatalf("login: %d", resp.StatusCode)
+	}
+	_, body = tea.get("/orgs/" + id + "/edit")
+	if strings.Contains(body, `name="uscc"`) {
+		t.Error("a member may edit the USCC")
+	}
+	resp, _ = tea.post("/orgs/"+id, url.Values{"industry": {"1530"}, "division": {"331124"}, "address": {"松阳县新兴镇茶园路9号"},
+		"name": {"改名公司"}, "version": {"1"}})
+	if resp.StatusCode != 303 {
+		t.Fatalf("edit: %d", resp.StatusCode)
+	}
+	o, _ := f.orgs.Get(system, mustID(t, id))
+	if o.Address != "松阳县新兴镇茶园路9号" || o.Name != "松阳县茶香茶业有限公司" {
+		t.Errorf("after edit: %+v", o)
+	}
+	// A stale form (version 1 again) is refused, not silently applied.
+	resp, body = tea.post("/orgs/"+id, url.Values{"industry": {"1530"}, "division": {"331124"}, "address": {"旧地址"}, "version": {"1"}})
+	if resp.StatusCode != 409 || !strings.Contains(body, "changed by someone else") {
+		t.Errorf("stale edit: %d", resp.StatusCode)
+	}
+}
+
+func mustID(t *testing.T, s string) int64 {
+	t.Helper()
+	var id int64
+	if _, err := fmt.Sscan(s, &id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -193,7 +194,13 @@ func runExport(ctx context.Context, e *env, args []string) error {
 
 func runUser(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || (args[0] != "add" && args[0] != "reset-password") {
-		fmt.Fprintln(e.stderr, "Usage: cifp user add [flags] | cifp user reset-password [flags]")
+		fmt.Fprintln(e.stderr, "Usage: cifp user add [flags] | cifp user reset-password [flags]\n\n"+
+			"  add             add a user to an organisation\n"+
+			"  reset-password  set a user's password and end their sessions\n\n"+
+			"Run `cifp user add -h` or `cifp user reset-password -h` for the flags.")
+		if len(args) > 0 && isHelp(args[0]) {
+			return flag.ErrHelp
+		}
 		return fmt.Errorf("want: cifp user add | reset-password")
 	}
 	sub, args := args[0], args[1:]
@@ -265,7 +272,12 @@ func runUser(ctx context.Context, e *env, args []string) error {
 
 func runAudit(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprintln(e.stderr, "Usage: cifp audit verify [flags]")
+		fmt.Fprintln(e.stderr, "Usage: cifp audit verify [flags]\n\n"+
+			"  verify  walk the audit log's hash chain and name the first broken entry\n\n"+
+			"Run `cifp audit verify -h` for the flags.")
+		if len(args) > 0 && isHelp(args[0]) {
+			return flag.ErrHelp
+		}
 		return fmt.Errorf("want: cifp audit verify")
 	}
 	fs := newFlags("audit verify", "Walk the audit log's hash chain and report the first broken entry. Exits 1 when the chain is broken.", e)
@@ -289,3 +301,5 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "audit log OK: %d entries, hash chain intact\n", res.Entries)
 	return nil
 }
+
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }

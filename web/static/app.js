@@ -184,7 +184,8 @@
 			boundaryGap: spec.type === 'bar',
 			axisTick: { alignWithLabel: true },
 			axisLine: { lineStyle: { color: '#c9d1dc' } },
-			axisLabel: { color: '#45525f', hideOverlap: true }
+			// Every label shown (nine counties fit), slanted when there are many.
+			axisLabel: { color: '#45525f', interval: 0, rotate: spec.categories.length > 6 ? 30 : 0, hideOverlap: true }
 		};
 		option.yAxis = {
 			type: 'value',
