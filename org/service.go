@@ -250,6 +250,16 @@ type Patch struct {
 // identity reports whether the patch changes what identifies the organisation.
 func (p Patch) identity() bool { return p.Kind != nil || p.Name != nil || p.USCC != nil }
 
+// MayEdit reports whether the actor may edit the organisation o at all:
+// admins any; a member of o who is not a regulator or citizen only their own.
+// (Kind, name and USCC remain the admin's, see Update.)
+func MayEdit(a cifp.Actor, o Org) bool {
+	if a.Role == cifp.RoleAdmin {
+		return true
+	}
+	return a.OrgID == o.ID && !a.Role.CityWide() && a.Role != cifp.RoleCitizen
+}
+
 // Update applies the patch, validates the result and records the change with
 // its before and after. Admins may change any field of any organisation; a
 // member of the organisation (not a regulator) may change its industry,
@@ -266,10 +276,9 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Org, error) {
 			return err
 		}
 		switch {
-		case a.Role == cifp.RoleAdmin:
-		case a.Role == cifp.RoleRegulator || a.Role == cifp.RoleCitizen:
+		case !MayEdit(a, before):
 			return cifp.Errorf(cifp.EFORBIDDEN, "your role may not edit organisations")
-		case p.identity():
+		case p.identity() && a.Role != cifp.RoleAdmin:
 			return cifp.Errorf(cifp.EFORBIDDEN, "only an administrator may change an organisation's kind, name or USCC")
 		}
 		if p.Version != 0 && p.Version != before.Version {

@@ -120,13 +120,18 @@ func (s *Server) apiCreateOrg(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, o)
 }
 
-func (s *Server) apiGetOrg(w http.ResponseWriter, r *http.Request) {
+// pathOrg returns the organisation named by the {id} path value, if the
+// caller may see it.
+func (s *Server) pathOrg(r *http.Request) (org.Org, error) {
 	id, err := pathID(r)
 	if err != nil {
-		s.problem(w, r, err)
-		return
+		return org.Org{}, err
 	}
-	o, err := s.orgs.Get(r.Context(), id)
+	return s.orgs.Get(r.Context(), id)
+}
+
+func (s *Server) apiGetOrg(w http.ResponseWriter, r *http.Request) {
+	o, err := s.pathOrg(r)
 	if err != nil {
 		s.problem(w, r, err)
 		return

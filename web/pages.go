@@ -196,16 +196,12 @@ func (s *Server) myOrgPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) orgPage(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
+	o, err := s.pathOrg(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	o, err := s.orgs.Get(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	id := o.ID
 	users, err := s.auth.ListUsers(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
@@ -218,7 +214,7 @@ func (s *Server) orgPage(w http.ResponseWriter, r *http.Request) {
 	}
 	u, _ := userFrom(r.Context())
 	s.render(w, r, http.StatusOK, "org", map[string]any{"Org": o, "Users": users, "History": history,
-		"CanEdit": u.Role == cifp.RoleAdmin || (u.OrgID == o.ID && !u.Role.CityWide() && u.Role != cifp.RoleCitizen),
+		"CanEdit": org.MayEdit(u.Actor(), o),
 		"Saved":   r.URL.Query().Get("saved") == "1"})
 }
 
@@ -265,18 +261,13 @@ func (s *Server) orgCreateSubmit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) orgEditPage(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	o, err := s.orgs.Get(r.Context(), id)
+	o, err := s.pathOrg(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	u, _ := userFrom(r.Context())
-	if u.Role != cifp.RoleAdmin && (u.OrgID != o.ID || u.Role.CityWide() || u.Role == cifp.RoleCitizen) {
+	if !org.MayEdit(u.Actor(), o) {
 		s.fail(w, r, cifp.Errorf(cifp.EFORBIDDEN, "your role may not edit this organisation"))
 		return
 	}
