@@ -1,19 +1,16 @@
 package org
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
-	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"cifp"
+	"cifp/internal/sheet"
 	"cifp/store"
 )
 
@@ -52,86 +49,15 @@ type Row struct {
 // validates every row. It returns all rows, or an EINVALID error that lists
 // every bad header, row and column — not only the first.
 func ParseFile(r io.Reader, format string) ([]Row, error) {
-	var records [][]string
-	var err error
-	switch format {
-	case "xlsx":
-		records, err = readXLSX(r)
-	case "csv":
-		records, err = readCSV(r)
-	default:
-		return nil, cifp.Errorf(cifp.EUNSUPPORTED, "unsupported file format %q: use .xlsx or .csv", format)
-	}
+	records, err := sheet.Read(r, format, MaxImportRows+1)
 	if err != nil {
 		return nil, err
 	}
 	return parseRecords(records)
 }
 
-func readXLSX(r io.Reader) ([][]string, error) {
-	f, err := excelize.OpenReader(r)
-	if err != nil {
-		return nil, cifp.Errorf(cifp.EINVALID, "not a readable .xlsx file: %v", err)
-	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		return nil, cifp.Errorf(cifp.EINVALID, "the .xlsx file has no sheet")
-	}
-	rows, err := f.Rows(sheets[0])
-	if err != nil {
-		return nil, cifp.Errorf(cifp.EINVALID, "sheet %q: %v", sheets[0], err)
-	}
-	defer rows.Close()
-	var out [][]string
-	for rows.Next() {
-		cols, err := rows.Columns()
-		if err != nil {
-			return nil, cifp.Errorf(cifp.EINVALID, "sheet %q row %d: %v", sheets[0], len(out)+1, err)
-		}
-		out = append(out, cols)
-		if len(out) > MaxImportRows+1 {
-			return nil, cifp.Errorf(cifp.ETOOLARGE, "the file has more than %d rows", MaxImportRows)
-		}
-	}
-	return out, nil
-}
-
-// readCSV reads UTF-8 (with or without BOM) or, as Excel in China saves it, GB18030.
-func readCSV(r io.Reader) ([][]string, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(b) {
-		if b, err = simplifiedchinese.GB18030.NewDecoder().Bytes(b); err != nil {
-			return nil, cifp.Errorf(cifp.EINVALID, "the .csv file is neither UTF-8 nor GB18030")
-		}
-	}
-	cr := csv.NewReader(bufio.NewReader(bytes.NewReader(b)))
-	cr.FieldsPerRecord = -1
-	var out [][]string
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, cifp.Errorf(cifp.EINVALID, "the .csv file is malformed: %v", err)
-		}
-		out = append(out, rec)
-		if len(out) > MaxImportRows+1 {
-			return nil, cifp.Errorf(cifp.ETOOLARGE, "the file has more than %d rows", MaxImportRows)
-		}
-	}
-}
-
 // ColumnName returns the spreadsheet letter of a 0-based column index.
-func ColumnName(i int) string {
-	name, _ := excelize.ColumnNumberToName(i + 1)
-	return name
-}
+func ColumnName(i int) string { return sheet.ColumnName(i) }
 
 func parseRecords(records [][]string) ([]Row, error) {
 	if len(records) == 0 {
