@@ -112,3 +112,11 @@ func ErrorFields(err error) []FieldError {
 	}
 	return nil
 }
+
+// Problems returns "1 problem" or "N problems", for messages about files.
+func Problems(n int) string {
+	if n == 1 {
+		return "1 problem"
+	}
+	return fmt.Sprintf("%d problems", n)
+}

@@ -246,7 +246,7 @@ func (p *ActivityParser) Err() error {
 	if p.nerrs == 0 {
 		return nil
 	}
-	msg := fmt.Sprintf("%d problems in the activity file; nothing was imported", p.nerrs)
+	msg := cifp.Problems(p.nerrs) + " in the activity file; nothing was imported"
 	if p.nerrs > len(p.errs) {
 		msg += fmt.Sprintf(" (the first %d are listed)", len(p.errs))
 	}
@@ -352,7 +352,7 @@ func ParseEnterprises(r io.Reader, format string) (map[string]Enterprise, error)
 		out[e.USCC] = e
 	}
 	if len(fe) > 0 {
-		return nil, &cifp.Error{Code: cifp.EINVALID, Message: fmt.Sprintf("%d problems in the enterprises file", len(fe)), Fields: fe}
+		return nil, &cifp.Error{Code: cifp.EINVALID, Message: cifp.Problems(len(fe)) + " in the enterprises file", Fields: fe}
 	}
 	return out, nil
 }

@@ -68,6 +68,7 @@ func init() {
 		{"export", "export a dataset: cifp export orgs -o FILE.xlsx|FILE.csv", runExport},
 		{"user", "manage users: cifp user add | reset-password", runUser},
 		{"audit", "check the audit log: cifp audit verify", runAudit},
+		{"carbon", "carbon accounts: cifp carbon calc --in activity.csv (no database needed)", runCarbon},
 		{"version", "print the version", runVersion},
 		{"help", "show this help", nil},
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"io"
@@ -179,5 +180,51 @@ func TestServe(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("no graceful shutdown")
+	}
+}
+
+func TestCarbonCalcCLI(t *testing.T) {
+	dir := t.TempDir()
+	a, _ := org.MakeUSCC('9', '1', "331102", "0000000A")
+	b, _ := org.MakeUSCC('9', '1', "331181", "0000000B")
+	act := filepath.Join(dir, "activity.csv")
+	os.WriteFile(act, []byte("uscc,period,item,quantity,unit\n"+
+		a+",2023-01,bituminous_coal,1200,t\n"+a+",2023,value_added,2000,万元\n"+
+		b+",2023-06,electricity,3000,MWh\n"+b+",2023,value_added,1000,万元\n"), 0o644)
+	ents := filepath.Join(dir, "ent.csv")
+	os.WriteFile(ents, []byte("uscc,name,industry,county\n"+a+",莲都水泥,3011,331102\n"+b+",龙泉水泥,3011,331181\n"), 0o644)
+	out, err := cli(t, "", "carbon", "calc", "--in", act, "--enterprises", ents, "--format", "json")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var rs []map[string]any
+	if err := json.Unmarshal([]byte(out), &rs); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	// Worked by hand in carbon/calc_test.go: grades 3 and 4.
+	if len(rs) != 2 || rs[0]["grade"] != 3.0 || rs[1]["grade"] != 4.0 || rs[0]["level"] != "medium" {
+		t.Fatalf("%s", out)
+	}
+	out, err = cli(t, "", "carbon", "calc", "--in", act, "--format", "csv")
+	if err != nil || !strings.HasPrefix(out, "uscc,year,scope1_tco2,scope2_tco2,total_tco2,energy_tce,value_added_wan,intensity_t_per_wan,level,grade\n") {
+		t.Fatalf("csv: %v\n%s", err, out)
+	}
+	// Without the enterprises file there are no industries and so no grades.
+	if strings.Count(out, ",medium,\n") != 2 {
+		t.Errorf("csv without industries:\n%s", out)
+	}
+	// A factors file overrides the default: Zhejiang 2023 at 0.5.
+	fac := filepath.Join(dir, "grid.csv")
+	os.WriteFile(fac, []byte("kind,region,data_year,tco2_per_mwh,confidence,source\nprovincial,330000,2023,0.5,C,test\n"), 0o644)
+	out, err = cli(t, "", "carbon", "calc", "--in", act, "--factors", fac, "--format", "csv")
+	if err != nil || !strings.Contains(out, b+",2023,0,1500,1500,") {
+		t.Fatalf("factors: %v\n%s", err, out)
+	}
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("uscc,period,item,quantity,unit\n"+a+",2023-01,diesel,-1,t\n"+a+",2023-01,coal?,1,t\n"), 0o644)
+	_, err = cli(t, "", "carbon", "calc", "--in", bad)
+	msg := describe(err)
+	if err == nil || !strings.Contains(msg, "row 2, column D (quantity)") || !strings.Contains(msg, "row 3, column C (item)") {
+		t.Fatalf("bad file: %v", msg)
 	}
 }
