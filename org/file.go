@@ -141,7 +141,7 @@ func parseRecords(records [][]string) ([]Row, error) {
 		rows = append(rows, Row{Line: line, Org: o})
 	}
 	if len(fs) > 0 {
-		return nil, &cifp.Error{Code: cifp.EINVALID, Message: cifp.Problems(len(fs))+" in the file; nothing was imported", Fields: fs}
+		return nil, &cifp.Error{Code: cifp.EINVALID, Message: cifp.Problems(len(fs)) + " in the file; nothing was imported", Fields: fs}
 	}
 	if len(rows) == 0 {
 		return nil, cifp.Errorf(cifp.EINVALID, "the file has a header but no data rows")
