@@ -336,21 +336,8 @@ func (s *Service) Export(ctx context.Context, w io.Writer, format string, f Filt
 	if err := tw.write(header()); err != nil {
 		return err
 	}
-	f.Limit = 1000
-	for {
-		page, next, err := s.List(ctx, f)
-		if err != nil {
-			return err
-		}
-		for _, o := range page {
-			if err := tw.write(record(o)); err != nil {
-				return err
-			}
-		}
-		if next == 0 {
-			break
-		}
-		f.After = next
+	if err := s.Each(ctx, f, func(o Org) error { return tw.write(record(o)) }); err != nil {
+		return err
 	}
 	return tw.flush()
 }

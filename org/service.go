@@ -325,3 +325,24 @@ func update(ctx context.Context, tx *store.Tx, before, o Org) (Org, error) {
 	return o, audit.Record(ctx, tx, audit.Change{Action: "org.update", Entity: "org", EntityID: o.ID, OrgID: o.ID,
 		Before: before, After: o})
 }
+
+// Each calls fn for every organisation the actor may see and the filter
+// selects, in id order, a page at a time; it stops at fn's first error.
+func (s *Service) Each(ctx context.Context, f Filter, fn func(Org) error) error {
+	f.Limit, f.After = 1000, 0
+	for {
+		page, next, err := s.List(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, o := range page {
+			if err := fn(o); err != nil {
+				return err
+			}
+		}
+		if next == 0 {
+			return nil
+		}
+		f.After = next
+	}
+}

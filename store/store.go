@@ -174,34 +174,67 @@ func (db *DB) pool(query string) *sql.DB {
 	return db.write
 }
 
-// Tx is a transaction on the write pool.
+// Tx is a transaction on the write pool. On PostgreSQL it holds its
+// connection, so that bulk loads can use COPY inside the transaction.
 type Tx struct {
 	tx      *sql.Tx
+	conn    *sql.Conn // PostgreSQL only
 	dialect Dialect
 }
 
-// Begin starts a read-write transaction. For SQLite it takes the write lock
+// begin starts a read-write transaction. For SQLite it takes the write lock
 // at once (BEGIN IMMEDIATE), so it never fails half-way on a lock upgrade.
-func (db *DB) Begin(ctx context.Context) (*Tx, error) {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
+func (db *DB) begin(ctx context.Context) (*Tx, error) {
+	t := &Tx{dialect: db.Dialect}
+	var err error
+	if db.Dialect == Postgres {
+		if t.conn, err = db.write.Conn(ctx); err != nil {
+			return nil, err
+		}
+		if t.tx, err = t.conn.BeginTx(ctx, nil); err != nil {
+			t.conn.Close()
+			return nil, err
+		}
+		return t, nil
+	}
+	if t.tx, err = db.write.BeginTx(ctx, nil); err != nil {
 		return nil, err
 	}
-	return &Tx{tx: tx, dialect: db.Dialect}, nil
+	return t, nil
+}
+
+func (tx *Tx) end(commit bool) error {
+	var err error
+	if commit {
+		err = tx.tx.Commit()
+	} else {
+		err = tx.tx.Rollback()
+	}
+	if tx.conn != nil {
+		tx.conn.Close()
+		tx.conn = nil
+	}
+	return err
 }
 
 // InTx runs fn in a transaction and commits it when fn returns nil; otherwise
 // it rolls back and returns fn's error. Nothing fn wrote survives an error.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
-	tx, err := db.Begin(ctx)
+	tx, err := db.begin(ctx)
 	if err != nil {
 		return MapError(err)
 	}
-	defer tx.tx.Rollback()
+	ended := false
+	defer func() {
+		if !ended { // fn failed or panicked
+			tx.end(false)
+		}
+	}()
 	if err := fn(tx); err != nil {
 		return err
 	}
-	return MapError(tx.tx.Commit())
+	ended = true
+	return MapError(tx.end(true))
 }
 
 // D returns the dialect.

@@ -150,3 +150,55 @@ func TestStore(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }
+
+func TestCopyRows(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if _, err := db.Exec(ctx, `CREATE TABLE copy_test (a INTEGER NOT NULL, b TEXT NOT NULL, c REAL NOT NULL, PRIMARY KEY (a))`); err != nil {
+			t.Fatal(err)
+		}
+		const n = 1234
+		i := 0
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			written, err := tx.CopyRows(ctx, "copy_test", []string{"a", "b", "c"}, func() ([]any, bool) {
+				if i == n {
+					return nil, false
+				}
+				i++
+				return []any{i, "丽水", float64(i) / 4}, true
+			})
+			if written != n {
+				t.Errorf("wrote %d", written)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var count int
+		var sum float64
+		db.QueryRow(ctx, `SELECT COUNT(*), SUM(c) FROM copy_test`).Scan(&count, &sum)
+		if count != n || sum != float64(n*(n+1)/2)/4 {
+			t.Fatalf("count %d sum %v", count, sum)
+		}
+		// A duplicate key fails the whole copy and the transaction writes nothing.
+		j := 0
+		err = db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.CopyRows(ctx, "copy_test", []string{"a", "b", "c"}, func() ([]any, bool) {
+				j++
+				if j > 3 {
+					return nil, false
+				}
+				return []any{n + 10 - j%2, "x", 1.0}, true
+			})
+			return err
+		})
+		if cifp.ErrorCode(err) != cifp.ECONFLICT {
+			t.Fatalf("duplicate: %v", err)
+		}
+		db.QueryRow(ctx, `SELECT COUNT(*) FROM copy_test`).Scan(&count)
+		if count != n {
+			t.Fatalf("count after a failed copy: %d", count)
+		}
+	})
+}
