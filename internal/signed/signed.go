@@ -217,27 +217,20 @@ func KeyFromEnvOrFile(envVar, path string) ([]byte, error) {
 	return createKeyFile(path)
 }
 
-// decodeKey decodes v as hex or base64, preferring a decoding that gives a
-// key long enough; ok is false when v is neither.
-func decodeKey(v string) (key []byte, ok bool) {
-	try := func(b []byte, err error) bool {
-		if err != nil {
-			return false
-		}
-		if !ok || len(b) > len(key) {
-			key, ok = b, true
-		}
-		return len(b) >= MinKeyLen
-	}
-	if try(hex.DecodeString(v)) {
-		return key, true
+// decodeKey decodes v as hex or, failing that, base64. A value that is valid
+// hex is always taken as hex, so that a short hex key is reported short rather
+// than read as a longer base64 key. (A random base64 key is all hex digits with
+// negligible probability.)
+func decodeKey(v string) ([]byte, bool) {
+	if b, err := hex.DecodeString(v); err == nil {
+		return b, true
 	}
 	for _, e := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		if try(e.DecodeString(v)) {
-			return key, true
+		if b, err := e.DecodeString(v); err == nil {
+			return b, true
 		}
 	}
-	return key, ok
+	return nil, false
 }
 
 func readKeyFile(path string) ([]byte, error) {

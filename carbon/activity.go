@@ -1,0 +1,331 @@
+package carbon
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"cifp"
+	"cifp/audit"
+	"cifp/internal/sheet"
+	"cifp/store"
+)
+
+// ImportOptions tune an import of activity data.
+type ImportOptions struct {
+	// Replace lets rows correct figures already recorded for the same
+	// enterprise, period and item; without it such a row is an error.
+	Replace bool
+	// Source is "import" (a file), "api" or "form".
+	Source string
+	// Filename names the file in the audit log.
+	Filename string
+	// SkipRecompute leaves the accounts to a later Recompute (bulk loads).
+	SkipRecompute bool
+}
+
+// ImportResult says what an import did.
+type ImportResult struct {
+	Batch       int64 `json:"batch"`
+	Rows        int   `json:"rows"`
+	Enterprises int   `json:"enterprises"`
+	Years       []int `json:"years"`
+}
+
+// ImportActivity reads an activity file ("csv" or "xlsx") and stores it. It
+// validates every row first — unknown enterprise (or another enterprise's, for
+// an enterprise user), period format or future period, unknown item or unit,
+// negative or non-numeric quantity, a duplicate of another row or of a figure
+// already recorded, a year locked by its report — and returns all problems
+// with their rows and columns, writing nothing. Otherwise it writes all rows
+// in one transaction with one audit entry, and recomputes the accounts.
+func (s *Service) ImportActivity(ctx context.Context, r io.Reader, format string, opt ImportOptions) (ImportResult, error) {
+	a, err := cifp.MustActor(ctx)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	if err := mayWrite(a); err != nil {
+		return ImportResult{}, err
+	}
+	byUSCC, _, err := s.directory(ctx)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	h := sha256.New()
+	var p *ActivityParser
+	var rows []Row
+	err = sheet.Each(io.TeeReader(r, h), format, func(line int, rec []string) error {
+		if line == 1 {
+			var err error
+			p, err = NewActivityParser(s.Factors, rec, s.Now(), func(u string) bool { _, ok := byUSCC[u]; return ok })
+			return err
+		}
+		if row, ok := p.Parse(line, rec); ok {
+			rows = append(rows, row)
+		}
+		return nil
+	})
+	if err != nil {
+		return ImportResult{}, err
+	}
+	if p == nil {
+		return ImportResult{}, cifp.Errorf(cifp.EINVALID, "the file is empty: the first row must be the header %s", ActivityHeader)
+	}
+	if err := p.Err(); err != nil {
+		return ImportResult{}, err
+	}
+	if len(rows) == 0 {
+		return ImportResult{}, cifp.Errorf(cifp.EINVALID, "the file has a header but no data rows")
+	}
+	return s.store(ctx, rows, byUSCC, hex.EncodeToString(h.Sum(nil)), opt)
+}
+
+// Entry is one activity figure sent through the API or a form.
+type Entry struct {
+	USCC     string  `json:"uscc"`
+	Period   string  `json:"period"`
+	Item     string  `json:"item"`
+	Quantity float64 `json:"quantity"`
+	Unit     string  `json:"unit"`
+	Quality  string  `json:"quality,omitempty"`
+}
+
+// AddActivity stores entries from the bulk API or a form, with the same
+// checks and all-or-nothing rule as ImportActivity; entry i is reported as
+// row i+1.
+func (s *Service) AddActivity(ctx context.Context, entries []Entry, opt ImportOptions) (ImportResult, error) {
+	a, err := cifp.MustActor(ctx)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	if err := mayWrite(a); err != nil {
+		return ImportResult{}, err
+	}
+	if len(entries) == 0 {
+		return ImportResult{}, cifp.Invalid("no entries", cifp.FieldError{Field: "entries", Message: "send at least one entry"})
+	}
+	byUSCC, _, err := s.directory(ctx)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	p, err := NewActivityParser(s.Factors, strings.Split(ActivityHeader, ","), s.Now(), func(u string) bool { _, ok := byUSCC[u]; return ok })
+	if err != nil {
+		return ImportResult{}, err
+	}
+	var rows []Row
+	h := sha256.New()
+	for i, e := range entries {
+		rec := []string{e.USCC, e.Period, e.Item, fmt.Sprint(e.Quantity), e.Unit, e.Quality}
+		fmt.Fprintln(h, strings.Join(rec, ","))
+		if row, ok := p.Parse(i+1, rec); ok {
+			rows = append(rows, row)
+		}
+	}
+	if err := p.Err(); err != nil {
+		return ImportResult{}, err
+	}
+	return s.store(ctx, rows, byUSCC, hex.EncodeToString(h.Sum(nil)), opt)
+}
+
+type orgYear struct {
+	org  int64
+	year int
+}
+
+type actKey struct {
+	org         int64
+	year, month int
+	item        string
+}
+
+// store checks the rows against the database (locked years, figures already
+// recorded) and writes them in one transaction.
+func (s *Service) store(ctx context.Context, rows []Row, byUSCC map[string]ent, digest string, opt ImportOptions) (ImportResult, error) {
+	actor, _ := cifp.ActorFrom(ctx)
+	if opt.Source == "" {
+		opt.Source = "import"
+	}
+	res := ImportResult{Rows: len(rows)}
+	touched := map[orgYear]bool{}
+	yearSet := map[int]bool{}
+	for _, r := range rows {
+		touched[orgYear{byUSCC[r.USCC].id, r.Period.Year}] = true
+		yearSet[r.Period.Year] = true
+	}
+	for y := range yearSet {
+		res.Years = append(res.Years, y)
+	}
+	sort.Ints(res.Years)
+	orgs := map[int64]bool{}
+	for k := range touched {
+		orgs[k.org] = true
+	}
+	res.Enterprises = len(orgs)
+
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		locked, err := lockedYears(ctx, tx, res.Years)
+		if err != nil {
+			return err
+		}
+		existing := map[actKey]bool{}
+		if !opt.Replace || len(locked) > 0 {
+			if existing, err = existingKeys(ctx, tx, res.Years, orgs); err != nil {
+				return err
+			}
+		}
+		var fe []cifp.FieldError
+		for _, r := range rows {
+			e := byUSCC[r.USCC]
+			if v, ok := locked[orgYear{e.id, r.Period.Year}]; ok {
+				fe = append(fe, cifp.FieldError{Row: r.Line, Column: "B", Field: "period", Value: r.Period.String(),
+					Message: fmt.Sprintf("%d of %s is locked: its report (version %d) is %s; open a correction first", r.Period.Year, e.name, v.version, v.status)})
+			} else if !opt.Replace && existing[actKey{e.id, r.Period.Year, r.Period.Month, r.Item}] {
+				fe = append(fe, cifp.FieldError{Row: r.Line, Column: "C", Field: "item", Value: r.Item,
+					Message: fmt.Sprintf("%s of %s for %s is already recorded; send it with replace to correct it", r.Item, e.name, r.Period)})
+			}
+			if len(fe) >= maxListed {
+				break
+			}
+		}
+		if len(fe) > 0 {
+			return &cifp.Error{Code: cifp.EINVALID, Message: cifp.Problems(len(fe)) + " with what is already recorded; nothing was imported", Fields: fe}
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO activity_batches (actor_user, actor_org, source, filename, sha256, rows, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, nullID(actor.UserID), nullID(actor.OrgID), opt.Source, opt.Filename,
+			digest, len(rows), store.Now()).Scan(&res.Batch); err != nil {
+			return err
+		}
+		if opt.Replace {
+			del, err := tx.Prepare(ctx, `DELETE FROM activity WHERE org_id = ? AND year = ? AND month = ? AND item = ?`)
+			if err != nil {
+				return err
+			}
+			defer del.Close()
+			for _, r := range rows {
+				if _, err := del.ExecContext(ctx, byUSCC[r.USCC].id, r.Period.Year, r.Period.Month, r.Item); err != nil {
+					return err
+				}
+			}
+		}
+		i := 0
+		if _, err := tx.CopyRows(ctx, "activity", []string{"org_id", "year", "month", "item", "quantity", "input", "unit", "quality", "batch_id"},
+			func() ([]any, bool) {
+				if i == len(rows) {
+					return nil, false
+				}
+				r := rows[i]
+				i++
+				return []any{byUSCC[r.USCC].id, r.Period.Year, r.Period.Month, r.Item, r.Quantity, r.Input, r.Unit, string(r.Quality), res.Batch}, true
+			}); err != nil {
+			return err
+		}
+		var ents []string
+		for id := range orgs {
+			if len(ents) == 20 {
+				ents = append(ents, fmt.Sprintf("… %d more", len(orgs)-20))
+				break
+			}
+			ents = append(ents, fmt.Sprint(id))
+		}
+		orgID := int64(0)
+		if len(orgs) == 1 {
+			for id := range orgs {
+				orgID = id
+			}
+		}
+		if err := audit.Record(ctx, tx, audit.Change{Action: "activity." + opt.Source, Entity: "activity_batch", EntityID: res.Batch, OrgID: orgID,
+			After: map[string]any{"rows": len(rows), "enterprises": len(orgs), "years": res.Years, "file": opt.Filename,
+				"sha256": digest, "replace": opt.Replace, "org_ids": ents}}); err != nil {
+			return err
+		}
+		if opt.SkipRecompute {
+			return nil
+		}
+		return s.recompute(ctx, tx, touched)
+	})
+	if err != nil {
+		return ImportResult{}, err
+	}
+	return res, nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+type lock struct {
+	version int
+	status  string
+}
+
+// lockedYears returns the enterprise-years whose latest report is submitted
+// or accepted: their activity data may not change.
+func lockedYears(ctx context.Context, q store.Queryer, years []int) (map[orgYear]lock, error) {
+	out := map[orgYear]lock{}
+	if len(years) == 0 {
+		return out, nil
+	}
+	rows, err := q.Query(ctx, `SELECT r.org_id, r.year, r.version, r.status FROM carbon_reports r
+		WHERE r.year IN (`+placeholders(len(years))+`) AND r.status IN ('submitted', 'accepted')
+		AND r.version = (SELECT MAX(version) FROM carbon_reports r2 WHERE r2.org_id = r.org_id AND r2.year = r.year)`, intsToAny(years)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k orgYear
+		var l lock
+		if err := rows.Scan(&k.org, &k.year, &l.version, &l.status); err != nil {
+			return nil, err
+		}
+		out[k] = l
+	}
+	return out, rows.Err()
+}
+
+// existingKeys returns the recorded figures of the years for the enterprises.
+func existingKeys(ctx context.Context, q store.Queryer, years []int, orgs map[int64]bool) (map[actKey]bool, error) {
+	out := map[actKey]bool{}
+	query := `SELECT org_id, year, month, item FROM activity WHERE year IN (` + placeholders(len(years)) + `)`
+	args := intsToAny(years)
+	if len(orgs) <= 500 {
+		var ids []any
+		for id := range orgs {
+			ids = append(ids, id)
+		}
+		query += ` AND org_id IN (` + placeholders(len(ids)) + `)`
+		args = append(args, ids...)
+	}
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k actKey
+		if err := rows.Scan(&k.org, &k.year, &k.month, &k.item); err != nil {
+			return nil, err
+		}
+		if orgs[k.org] {
+			out[k] = true
+		}
+	}
+	return out, rows.Err()
+}
+
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+func intsToAny(xs []int) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
+}

@@ -1,0 +1,301 @@
+package carbon
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"cifp"
+	"cifp/org"
+	"cifp/store"
+)
+
+// Service stores activity data and carbon accounts and runs the MRV
+// workflow. Reads and writes are scoped by the actor in ctx: admins and
+// regulators see every enterprise; an enterprise only itself.
+type Service struct {
+	db   *store.DB
+	orgs *org.Service
+	// Factors is the factor set new results are computed with.
+	Factors *FactorSet
+	// GridKind is the electricity factor kind ("" for the default chain).
+	GridKind string
+	// Now is the clock, for tests.
+	Now func() time.Time
+}
+
+// NewService returns a Service on db with the default factor set.
+func NewService(db *store.DB, orgs *org.Service) *Service {
+	return &Service{db: db, orgs: orgs, Factors: DefaultFactors(), Now: time.Now}
+}
+
+// ent is what the service needs to know of an enterprise.
+type ent struct {
+	id                             int64
+	uscc, name, industry, division string
+}
+
+func (e ent) enterprise() Enterprise {
+	return Enterprise{USCC: e.uscc, Name: e.name, Industry: e.industry, County: e.division}
+}
+
+// directory returns the enterprises the actor may see, by USCC and by id.
+func (s *Service) directory(ctx context.Context) (map[string]ent, map[int64]ent, error) {
+	byUSCC, byID := map[string]ent{}, map[int64]ent{}
+	err := s.orgs.Each(ctx, org.Filter{Kind: org.KindEnterprise}, func(o org.Org) error {
+		e := ent{id: o.ID, uscc: o.USCC, name: o.Name, industry: o.Industry, division: o.Division}
+		byUSCC[o.USCC], byID[o.ID] = e, e
+		return nil
+	})
+	return byUSCC, byID, err
+}
+
+// saveFactorSet stores the factor set once, so that results can name it.
+func saveFactorSet(ctx context.Context, tx *store.Tx, fs *FactorSet) error {
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM factor_sets WHERE id = ?`, fs.ID).Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	content, err := json.Marshal(fs)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO factor_sets (id, name, content, created_at) VALUES (?, ?, ?, ?)`,
+		fs.ID, fs.Name, string(content), store.Now())
+	return err
+}
+
+// mayWrite checks that the actor may write activity data: admins for any
+// enterprise, enterprise users for their own.
+func mayWrite(a cifp.Actor) error {
+	if a.Role != cifp.RoleAdmin && a.Role != cifp.RoleEnterprise {
+		return cifp.Errorf(cifp.EFORBIDDEN, "only an enterprise (for itself) or an administrator may enter activity data")
+	}
+	return nil
+}
+
+// StoredAccount is an account as stored: the figures, the grade and where
+// they came from.
+type StoredAccount struct {
+	OrgID     int64     `json:"org_id"`
+	USCC      string    `json:"uscc,omitempty"`
+	Name      string    `json:"name,omitempty"`
+	Year      int       `json:"year"`
+	Month     int       `json:"month"` // 0: the year
+	Industry  string    `json:"industry"`
+	Division  string    `json:"division"`
+	Account             // figures; Lines and Factors only for the year
+	Benchmark float64   `json:"benchmark_t_per_wan"`
+	K         float64   `json:"k"`
+	Grade     int       `json:"grade"` // 0: none
+	Verified  bool      `json:"verified"`
+	FactorSet string    `json:"factor_set"`
+	Computed  time.Time `json:"computed_at"`
+}
+
+// Result returns the account as the calculator's result, for comparison.
+func (a StoredAccount) Result() YearResult {
+	return YearResult{Enterprise: Enterprise{USCC: a.USCC, Name: a.Name, Industry: a.Industry, County: a.Division},
+		Year: a.Year, Account: a.Account, Benchmark: a.Benchmark, K: a.K, Grade: a.Grade}
+}
+
+// detail is the JSON kept with a year's account.
+type detail struct {
+	Lines   []Line       `json:"lines"`
+	Factors []UsedFactor `json:"factors"`
+}
+
+func nullFloat(ok bool, v float64) any {
+	if !ok {
+		return nil
+	}
+	return v
+}
+
+// Years returns the years for which the enterprise has an account, newest first.
+func (s *Service) Years(ctx context.Context, orgID int64) ([]int, error) {
+	if _, err := s.orgs.Get(ctx, orgID); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Query(ctx, `SELECT year FROM accounts WHERE org_id = ? AND month = 0 ORDER BY year DESC`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ys []int
+	for rows.Next() {
+		var y int
+		if err := rows.Scan(&y); err != nil {
+			return nil, err
+		}
+		ys = append(ys, y)
+	}
+	return ys, rows.Err()
+}
+
+const accountColumns = `a.org_id, o.uscc, o.name, a.year, a.month, a.industry, a.division, a.scope1, a.scope2, a.total,
+	a.avoided, a.emissions, a.energy_tce, a.value_added, a.output_value, a.intensity, a.intensity_output, a.level,
+	a.benchmark, a.k, a.grade, a.quality, a.factor_set, a.detail, a.computed_at,
+	EXISTS (SELECT 1 FROM carbon_reports r WHERE r.org_id = a.org_id AND r.year = a.year AND r.status = 'accepted'
+		AND r.version = (SELECT MAX(version) FROM carbon_reports r2 WHERE r2.org_id = a.org_id AND r2.year = a.year))`
+
+func scanAccount(row interface{ Scan(...any) error }) (StoredAccount, error) {
+	var a StoredAccount
+	var intensity, intensityOut, bench, k *float64
+	var grade *int
+	var det string
+	err := row.Scan(&a.OrgID, &a.USCC, &a.Name, &a.Year, &a.Month, &a.Industry, &a.Division, &a.Scope1, &a.Scope2, &a.Total,
+		&a.Avoided, &a.Emissions, &a.EnergyTCE, &a.ValueAdded, &a.OutputValue, &intensity, &intensityOut, &a.Level,
+		&bench, &k, &grade, &a.Quality, &a.FactorSet, &det, &a.Computed, &a.Verified)
+	if err != nil {
+		return a, err
+	}
+	if intensity != nil {
+		a.HasIntensity, a.Intensity = true, *intensity
+	}
+	if intensityOut != nil {
+		a.IntensityOutput = *intensityOut
+	}
+	if bench != nil && k != nil && grade != nil {
+		a.Benchmark, a.K, a.Grade = *bench, *k, *grade
+	}
+	a.Computed = a.Computed.UTC()
+	if det != "" {
+		var d detail
+		if err := json.Unmarshal([]byte(det), &d); err != nil {
+			return a, fmt.Errorf("account %d/%d: detail: %w", a.OrgID, a.Year, err)
+		}
+		a.Lines, a.Factors = d.Lines, d.Factors
+	}
+	return a, nil
+}
+
+// Account returns an enterprise's account for a year (month 0) and its
+// months, in order. It returns ENOTFOUND when there is none or the actor may
+// not see the enterprise.
+func (s *Service) Account(ctx context.Context, orgID int64, year int) (StoredAccount, []StoredAccount, error) {
+	if _, err := s.orgs.Get(ctx, orgID); err != nil {
+		return StoredAccount{}, nil, err
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+accountColumns+` FROM accounts a JOIN orgs o ON o.id = a.org_id
+		WHERE a.org_id = ? AND a.year = ? ORDER BY a.month`, orgID, year)
+	if err != nil {
+		return StoredAccount{}, nil, err
+	}
+	defer rows.Close()
+	var annual StoredAccount
+	var months []StoredAccount
+	found := false
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return StoredAccount{}, nil, err
+		}
+		if a.Month == 0 {
+			annual, found = a, true
+		} else {
+			months = append(months, a)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return StoredAccount{}, nil, err
+	}
+	if !found {
+		return StoredAccount{}, nil, cifp.Errorf(cifp.ENOTFOUND, "no carbon account for %d", year)
+	}
+	return annual, months, nil
+}
+
+// Filter selects annual accounts for List. Zero values select everything of
+// the year.
+type Filter struct {
+	Year     int
+	Division string // county, or a city code for all its counties
+	Industry string // code or prefix
+	Grade    int    // 1–5
+	Level    Level
+	Quality  Quality
+	Q        string // part of the name, or the start of the USCC
+	After    int64  // cursor: org ids greater than this
+	Limit    int    // default 50, at most 1000
+}
+
+// List returns a page of annual accounts ordered by enterprise id, and the
+// next cursor (0 on the last page). Admins and regulators see every
+// enterprise; an enterprise only itself; other roles none (EFORBIDDEN).
+func (s *Service) List(ctx context.Context, f Filter) ([]StoredAccount, int64, error) {
+	a, err := cifp.MustActor(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	q := `SELECT ` + accountColumns + ` FROM accounts a JOIN orgs o ON o.id = a.org_id WHERE a.month = 0 AND a.year = ?`
+	args := []any{f.Year}
+	switch {
+	case a.Role.CityWide():
+	case a.Role == cifp.RoleEnterprise:
+		q += ` AND a.org_id = ?`
+		args = append(args, a.OrgID)
+	default:
+		return nil, 0, cifp.Errorf(cifp.EFORBIDDEN, "your role may not list carbon accounts")
+	}
+	if f.Division != "" {
+		if d, ok := org.DivisionByCode(f.Division); ok && d.Level == "city" {
+			q += ` AND a.division LIKE ?`
+			args = append(args, f.Division[:4]+"%")
+		} else {
+			q += ` AND a.division = ?`
+			args = append(args, f.Division)
+		}
+	}
+	if f.Industry != "" {
+		q += ` AND a.industry LIKE ?`
+		args = append(args, f.Industry+"%")
+	}
+	if f.Grade > 0 {
+		q += ` AND a.grade = ?`
+		args = append(args, f.Grade)
+	}
+	if f.Level != "" {
+		q += ` AND a.level = ?`
+		args = append(args, string(f.Level))
+	}
+	if f.Quality != "" {
+		q += ` AND a.quality = ?`
+		args = append(args, string(f.Quality))
+	}
+	if f.Q != "" {
+		q += ` AND (o.name ` + s.db.Dialect.Like() + ` ? OR o.uscc LIKE ?)`
+		args = append(args, "%"+f.Q+"%", f.Q+"%")
+	}
+	if f.After > 0 {
+		q += ` AND a.org_id > ?`
+		args = append(args, f.After)
+	}
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	f.Limit = min(f.Limit, 1000)
+	rows, err := s.db.Query(ctx, q+fmt.Sprintf(` ORDER BY a.org_id LIMIT %d`, f.Limit+1), args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []StoredAccount
+	for rows.Next() {
+		acc, err := scanAccount(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, acc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	var next int64
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		next = out[len(out)-1].OrgID
+	}
+	return out, next, nil
+}

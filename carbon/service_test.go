@@ -1,0 +1,228 @@
+package carbon_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"cifp"
+	"cifp/carbon"
+	"cifp/internal/testutil"
+	"cifp/org"
+	"cifp/store"
+)
+
+var admin = cifp.WithActor(context.Background(), cifp.Actor{UserID: 1, Username: "admin", Role: cifp.RoleAdmin})
+
+type world struct {
+	db      *store.DB
+	orgs    *org.Service
+	carbon  *carbon.Service
+	a, b, c org.Org // cement, cement, toys
+}
+
+func newWorld(t *testing.T, db *store.DB) *world {
+	t.Helper()
+	w := &world{db: db, orgs: org.NewService(db)}
+	w.carbon = carbon.NewService(db, w.orgs)
+	w.carbon.Now = func() time.Time { return now }
+	mk := func(name, county, industry, body string) org.Org {
+		o, err := w.orgs.Create(admin, org.Org{Kind: org.KindEnterprise, Name: name, USCC: uscc(t, county, body), Industry: industry, Division: county})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	w.a = mk("丽水莲都水泥有限公司", "331102", "3011", "0000000A")
+	w.b = mk("龙泉水泥有限公司", "331181", "3011", "0000000B")
+	w.c = mk("云和县木韵玩具有限公司", "331125", "2459", "0000000C")
+	return w
+}
+
+func (w *world) activity() string {
+	var s strings.Builder
+	s.WriteString("uscc,period,item,quantity,unit,quality\n")
+	for m := 1; m <= 12; m++ {
+		fmt.Fprintf(&s, "%s,2023-%02d,bituminous_coal,100,t,metered\n", w.a.USCC, m)
+	}
+	fmt.Fprintf(&s, "%s,2023,value_added,2000,万元,reported\n", w.a.USCC)
+	fmt.Fprintf(&s, "%s,2023-06,electricity,3000,MWh,metered\n%s,2023,value_added,1000,万元,\n", w.b.USCC, w.b.USCC)
+	fmt.Fprintf(&s, "%s,2023-05,diesel,50,t,estimated\n", w.c.USCC)
+	return s.String()
+}
+
+func (w *world) counts(t *testing.T) [3]int {
+	var c [3]int
+	if err := w.db.QueryRow(context.Background(), `SELECT (SELECT COUNT(*) FROM activity), (SELECT COUNT(*) FROM accounts), (SELECT COUNT(*) FROM audit_log)`).Scan(&c[0], &c[1], &c[2]); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestServiceImportAndAccounts(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		res, err := w.carbon.ImportActivity(admin, strings.NewReader(w.activity()), "csv", carbon.ImportOptions{Filename: "2023.csv"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Rows != 16 || res.Enterprises != 3 || len(res.Years) != 1 {
+			t.Fatalf("%+v", res)
+		}
+
+		// The stored accounts equal the stateless calculator's on the same data.
+		rows, _ := carbon.ParseActivity(strings.NewReader(w.activity()), "csv", carbon.DefaultFactors(), now, nil)
+		ents := map[string]carbon.Enterprise{}
+		for _, o := range []org.Org{w.a, w.b, w.c} {
+			ents[o.USCC] = carbon.Enterprise{USCC: o.USCC, Name: o.Name, Industry: o.Industry, County: o.Division}
+		}
+		want, err := carbon.Calculate(carbon.DefaultFactors(), rows, ents, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range want {
+			id := map[string]int64{w.a.USCC: w.a.ID, w.b.USCC: w.b.ID, w.c.USCC: w.c.ID}[r.USCC]
+			got, months, err := w.carbon.Account(admin, id, 2023)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, e := got.Result().Record(), r.Record()
+			if fmt.Sprint(g) != fmt.Sprint(e) {
+				t.Errorf("stored %v\nwant   %v", g, e)
+			}
+			if r.USCC == w.a.USCC && (len(months) != 12 || !near(months[0].Total, 174.17)) {
+				t.Errorf("months of a: %d, first %.4f", len(months), months[0].Total)
+			}
+			if len(got.Factors) == 0 || got.FactorSet != carbon.DefaultFactors().ID {
+				t.Errorf("factors used: %v %s", got.Factors, got.FactorSet)
+			}
+		}
+		acc, _, _ := w.carbon.Account(admin, w.a.ID, 2023)
+		if acc.Grade != 3 || acc.Quality != carbon.Reported {
+			t.Errorf("a: grade %d quality %s", acc.Grade, acc.Quality)
+		}
+
+		t.Run("TenantScope", func(t *testing.T) {
+			entA := cifp.WithActor(context.Background(), cifp.Actor{UserID: 50, OrgID: w.a.ID, Username: "a", Role: cifp.RoleEnterprise})
+			if _, _, err := w.carbon.Account(entA, w.b.ID, 2023); cifp.ErrorCode(err) != cifp.ENOTFOUND {
+				t.Errorf("A reads B: %v", err)
+			}
+			list, _, err := w.carbon.List(entA, carbon.Filter{Year: 2023})
+			if err != nil || len(list) != 1 || list[0].OrgID != w.a.ID {
+				t.Errorf("A lists %v, %v", list, err)
+			}
+			bank := cifp.WithActor(context.Background(), cifp.Actor{UserID: 51, OrgID: 999, Username: "b", Role: cifp.RoleFinance})
+			if _, _, err := w.carbon.List(bank, carbon.Filter{Year: 2023}); cifp.ErrorCode(err) != cifp.EFORBIDDEN {
+				t.Errorf("bank lists: %v", err)
+			}
+			before := w.counts(t)
+			_, err = w.carbon.ImportActivity(entA, strings.NewReader("uscc,period,item,quantity,unit\n"+w.b.USCC+",2023-07,diesel,1,t\n"), "csv", carbon.ImportOptions{})
+			if fs := cifp.ErrorFields(err); len(fs) != 1 || fs[0].Row != 2 || fs[0].Column != "A" {
+				t.Errorf("A imports for B: %v", err)
+			}
+			if w.counts(t) != before {
+				t.Error("a refused import wrote rows")
+			}
+		})
+
+		t.Run("ListFilters", func(t *testing.T) {
+			for _, c := range []struct {
+				f    carbon.Filter
+				want int
+			}{
+				{carbon.Filter{Year: 2023}, 3},
+				{carbon.Filter{Year: 2022}, 0},
+				{carbon.Filter{Year: 2023, Industry: "3011"}, 2},
+				{carbon.Filter{Year: 2023, Grade: 4}, 1},
+				{carbon.Filter{Year: 2023, Level: carbon.LevelMedium}, 2},
+				{carbon.Filter{Year: 2023, Quality: carbon.Estimated}, 1},
+				{carbon.Filter{Year: 2023, Division: "331100"}, 3},
+				{carbon.Filter{Year: 2023, Division: "331181"}, 1},
+				{carbon.Filter{Year: 2023, Q: "水泥"}, 2},
+			} {
+				list, _, err := w.carbon.List(admin, c.f)
+				if err != nil || len(list) != c.want {
+					t.Errorf("%+v: %d, want %d (%v)", c.f, len(list), c.want, err)
+				}
+			}
+		})
+
+		t.Run("DuplicateOfRecordedIsAnError", func(t *testing.T) {
+			before := w.counts(t)
+			_, err := w.carbon.ImportActivity(admin, strings.NewReader("uscc,period,item,quantity,unit\n"+
+				w.a.USCC+",2023-08,diesel,1,t\n"+w.a.USCC+",2023-03,bituminous_coal,120,t\n"), "csv", carbon.ImportOptions{})
+			fs := cifp.ErrorFields(err)
+			if len(fs) != 1 || fs[0].Row != 3 || fs[0].Column != "C" {
+				t.Fatalf("err = %v", err)
+			}
+			if w.counts(t) != before {
+				t.Error("a refused import wrote rows")
+			}
+		})
+
+		t.Run("ReplaceCorrectsAndRegrades", func(t *testing.T) {
+			// b's electricity doubles: b's L goes from 1.65 to 3.3, which moves the
+			// cement benchmark and so a's grade, though a was not re-imported.
+			_, err := w.carbon.ImportActivity(admin, strings.NewReader("uscc,period,item,quantity,unit\n"+
+				w.b.USCC+",2023-06,electricity,6000,MWh\n"), "csv", carbon.ImportOptions{Replace: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _, _ := w.carbon.Account(admin, w.b.ID, 2023)
+			a, _, _ := w.carbon.Account(admin, w.a.ID, 2023)
+			// L_3011 = (2,090.04 + 3,300) / 3,000 = 1.79668; K_a = 1.04502 / 1.79668 = 0.58164 → 1.
+			if !near(b.Intensity, 3.3) || !near(a.Benchmark, 1.79668) || a.Grade != 1 || b.Grade != 4 {
+				t.Errorf("after replace: b L %.4f grade %d; a benchmark %.5f grade %d", b.Intensity, b.Grade, a.Benchmark, a.Grade)
+			}
+			// Recomputing everything gives the same.
+			if n, err := w.carbon.Recompute(admin, 2023); err != nil || n != 3 {
+				t.Fatalf("recompute: %d, %v", n, err)
+			}
+			a2, _, _ := w.carbon.Account(admin, w.a.ID, 2023)
+			if a2.Grade != a.Grade || !near(a2.Benchmark, a.Benchmark) || !near(a2.Total, a.Total) {
+				t.Errorf("recompute differs: %+v vs %+v", a2.Result().Record(), a.Result().Record())
+			}
+		})
+
+		t.Run("LockedYear", func(t *testing.T) {
+			if _, err := db.Exec(context.Background(), `INSERT INTO carbon_reports (org_id, year, version, status, reason, comment, snapshot, factor_set, submitted_at)
+				VALUES (?, 2023, 1, 'accepted', '', '', '{}', 'x', ?)`, w.c.ID, store.Now()); err != nil {
+				t.Fatal(err)
+			}
+			before := w.counts(t)
+			_, err := w.carbon.ImportActivity(admin, strings.NewReader("uscc,period,item,quantity,unit\n"+w.c.USCC+",2023-09,diesel,1,t\n"), "csv", carbon.ImportOptions{})
+			fs := cifp.ErrorFields(err)
+			if len(fs) != 1 || fs[0].Column != "B" || !strings.Contains(fs[0].Message, "locked") {
+				t.Fatalf("err = %v", err)
+			}
+			if w.counts(t) != before {
+				t.Error("a refused import wrote rows")
+			}
+			c, _, _ := w.carbon.Account(admin, w.c.ID, 2023)
+			if !c.Verified {
+				t.Error("the accepted year is not shown verified")
+			}
+		})
+
+		t.Run("BulkAPI", func(t *testing.T) {
+			res, err := w.carbon.AddActivity(admin, []carbon.Entry{
+				{USCC: w.a.USCC, Period: "2024-01", Item: "electricity", Quantity: 1200, Unit: "MWh", Quality: "metered"},
+				{USCC: w.a.USCC, Period: "2024", Item: "value_added", Quantity: 500, Unit: "万元"},
+			}, carbon.ImportOptions{Source: "api"})
+			if err != nil || res.Rows != 2 {
+				t.Fatalf("%+v %v", res, err)
+			}
+			acc, _, err := w.carbon.Account(admin, w.a.ID, 2024)
+			// 1,200 MWh × 0.5500 (2024: latest published is East China 2023) = 660 t; L = 1.32.
+			if err != nil || !near(acc.Total, 660) || !near(acc.Intensity, 1.32) || acc.Quality != carbon.Reported {
+				t.Errorf("2024: %+v, %v", acc.Result().Record(), err)
+			}
+			_, err = w.carbon.AddActivity(admin, []carbon.Entry{{USCC: w.a.USCC, Period: "2024-02", Item: "electricity", Quantity: -1, Unit: "MWh"}}, carbon.ImportOptions{Source: "api"})
+			if fs := cifp.ErrorFields(err); len(fs) != 1 || fs[0].Row != 1 || fs[0].Field != "quantity" {
+				t.Errorf("negative: %v", err)
+			}
+		})
+	})
+}
