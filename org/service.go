@@ -154,10 +154,12 @@ func escapeLike(s string) string {
 	return strings.NewReplacer("%", "", "_", "").Replace(s)
 }
 
-// Stat is one group of a breakdown: a key (division or kind) and a count.
+// Stat is one group of a breakdown: a key (division or kind) and a count;
+// or, in a Directory, an organisation's id and name.
 type Stat struct {
 	Key   string `json:"key"`
-	Count int    `json:"count"`
+	Name  string `json:"name,omitempty"`
+	Count int    `json:"count,omitempty"`
 }
 
 // CountBy returns the number of visible organisations of the kind (all kinds
@@ -345,4 +347,31 @@ func (s *Service) Each(ctx context.Context, f Filter, fn func(Org) error) error 
 		}
 		f.After = next
 	}
+}
+
+// Directory lists the organisations of a kind by id and name only — the
+// public directory of, say, accredited verifiers (核查机构) that any logged-in
+// user may choose from. It does not scope by tenant and returns nothing else.
+func (s *Service) Directory(ctx context.Context, kind Kind) ([]Stat, error) {
+	if _, err := cifp.MustActor(ctx); err != nil {
+		return nil, err
+	}
+	if kind != KindVerifier && kind != KindBank && kind != KindInsurer {
+		return nil, cifp.Errorf(cifp.EFORBIDDEN, "the %s directory is not public", kind)
+	}
+	rows, err := s.db.Query(ctx, `SELECT id, name FROM orgs WHERE kind = ? ORDER BY name`, string(kind))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Stat
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		out = append(out, Stat{Key: fmt.Sprint(id), Name: name})
+	}
+	return out, rows.Err()
 }

@@ -90,13 +90,13 @@ CREATE TABLE carbon_reports (
     org_id          BIGINT  NOT NULL REFERENCES orgs (id),
     year            INTEGER NOT NULL,
     version         INTEGER NOT NULL,
-    status          TEXT    NOT NULL CHECK (status IN ('submitted', 'returned', 'accepted', 'superseded')),
+    status          TEXT    NOT NULL CHECK (status IN ('open', 'submitted', 'returned', 'accepted', 'superseded')),
     verifier_org_id BIGINT REFERENCES orgs (id),
     reason          TEXT    NOT NULL,
     comment         TEXT    NOT NULL,
     snapshot        TEXT    NOT NULL,
     factor_set      TEXT    NOT NULL,
-    submitted_at    TIMESTAMPTZ NOT NULL,
+    submitted_at    TIMESTAMPTZ,
     decided_at      TIMESTAMPTZ,
     UNIQUE (org_id, year, version)
 );

@@ -90,13 +90,13 @@ CREATE TABLE carbon_reports (
     org_id          INTEGER NOT NULL REFERENCES orgs (id),
     year            INTEGER NOT NULL,
     version         INTEGER NOT NULL,
-    status          TEXT    NOT NULL CHECK (status IN ('submitted', 'returned', 'accepted', 'superseded')),
+    status          TEXT    NOT NULL CHECK (status IN ('open', 'submitted', 'returned', 'accepted', 'superseded')),
     verifier_org_id INTEGER REFERENCES orgs (id),
     reason          TEXT    NOT NULL,
     comment         TEXT    NOT NULL,
     snapshot        TEXT    NOT NULL,
     factor_set      TEXT    NOT NULL,
-    submitted_at    TIMESTAMP NOT NULL,
+    submitted_at    TIMESTAMP,
     decided_at      TIMESTAMP,
     UNIQUE (org_id, year, version)
 );
