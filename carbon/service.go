@@ -299,3 +299,45 @@ func (s *Service) List(ctx context.Context, f Filter) ([]StoredAccount, int64, e
 	}
 	return out, next, nil
 }
+
+// LatestYear returns the latest year with any account the actor may see, or
+// the previous calendar year when there is none.
+func (s *Service) LatestYear(ctx context.Context) (int, error) {
+	a, err := cifp.MustActor(ctx)
+	if err != nil {
+		return 0, err
+	}
+	q, args := `SELECT COALESCE(MAX(year), 0) FROM accounts WHERE month = 0`, []any{}
+	if !a.Role.CityWide() {
+		q += ` AND org_id = ?`
+		args = append(args, a.OrgID)
+	}
+	var y int
+	if err := s.db.QueryRow(ctx, q, args...).Scan(&y); err != nil {
+		return 0, err
+	}
+	if y == 0 {
+		y = s.Now().Year() - 1
+	}
+	return y, nil
+}
+
+// GradeByUSCC returns the public grade of an enterprise by its USCC for the
+// year (0: its latest). Any logged-in user may read it — it is what the
+// enterprise's 碳效码 shows anyone — so banks can check a borrower's grade.
+func (s *Service) GradeByUSCC(ctx context.Context, uscc string, year int) (PublicGrade, error) {
+	if _, err := cifp.MustActor(ctx); err != nil {
+		return PublicGrade{}, err
+	}
+	var orgID int64
+	var y int
+	err := s.db.QueryRow(ctx, `SELECT a.org_id, MAX(a.year) FROM accounts a JOIN orgs o ON o.id = a.org_id
+		WHERE o.uscc = ? AND a.month = 0 AND (? = 0 OR a.year = ?) GROUP BY a.org_id`, uscc, year, year).Scan(&orgID, &y)
+	if err != nil {
+		if cifp.ErrorCode(store.MapError(err)) == cifp.ENOTFOUND {
+			return PublicGrade{}, cifp.Errorf(cifp.ENOTFOUND, "no carbon account for %s", uscc)
+		}
+		return PublicGrade{}, err
+	}
+	return s.Public(ctx, orgID, y)
+}

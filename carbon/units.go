@@ -86,3 +86,17 @@ func (fs *FactorSet) Convert(item string, quantity float64, unit string) (float6
 	}
 	return quantity * f, nil
 }
+
+var itemNames = map[string]string{ItemElectricity: "外购电力", ItemHeat: "外购热力", ItemSelfRenewable: "自发自用可再生电力",
+	ItemExportedElectricity: "输出电力", ItemExportedHeat: "输出热力", ItemValueAdded: "工业增加值", ItemOutputValue: "工业总产值"}
+
+// ItemName returns an item's Chinese name, or the code for an unknown item.
+func (fs *FactorSet) ItemName(item string) string {
+	if f, ok := fs.Fuels[item]; ok {
+		return f.NameZH
+	}
+	if n, ok := itemNames[item]; ok {
+		return n
+	}
+	return item
+}

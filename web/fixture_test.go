@@ -15,6 +15,7 @@ import (
 
 	"cifp"
 	"cifp/auth"
+	"cifp/carbon"
 	"cifp/demo"
 	"cifp/org"
 	"cifp/store"
@@ -29,6 +30,7 @@ type fixture struct {
 	ts     *httptest.Server
 	orgs   *org.Service
 	auth   *auth.Service
+	carbon *carbon.Service
 	users  map[string]auth.User // by username
 	tokens map[string]string    // username → API token
 	// other is an enterprise that is not the demo enterprise user's own.
@@ -45,8 +47,9 @@ func newFixture(t *testing.T, db *store.DB, secure bool) *fixture {
 	f := &fixture{t: t, db: db, orgs: org.NewService(db), users: map[string]auth.User{}, tokens: map[string]string{}}
 	f.auth = auth.NewService(db, f.orgs)
 	var err error
+	f.carbon = carbon.NewService(db, f.orgs)
 	f.srv, err = web.New(web.Config{CookieSecure: secure, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		LoginLimit: 5}, db, f.orgs, f.auth)
+		LoginLimit: 5, SigningKey: []byte(strings.Repeat("k", 32))}, db, web.Services{Orgs: f.orgs, Auth: f.auth, Carbon: f.carbon})
 	if err != nil {
 		t.Fatal(err)
 	}

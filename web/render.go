@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -150,7 +151,24 @@ func (s *Server) funcs(lang string, msgs messages) template.FuncMap {
 			}
 			return t.In(chinaTime).Format("2006-01-02 15:04")
 		},
-		"num":   func(n int) string { return groupDigits(n) },
+		"num": func(n int) string { return groupDigits(n) },
+		// f formats a float with the digits after the point and grouped thousands.
+		"f": func(v float64, digits int) string { return formatFloat(v, digits) },
+		"pct":  func(v float64) string { return formatFloat(v*100, 1) + "%" },
+		"list": func(xs ...any) []any { return xs },
+		"tr": func(prefix string, key any) string {
+			k := prefix + "." + fmt.Sprint(key)
+			if m, ok := msgs[k]; ok {
+				return m[lang]
+			}
+			return fmt.Sprint(key)
+		},
+		"item": func(code string) string {
+			if lang == "en" || s.carbon == nil {
+				return code
+			}
+			return s.carbon.Factors.ItemName(code)
+		},
 		"num64": func(n int64) string { return groupDigits(int(n)) },
 		"json":  func(b []byte) string { return string(b) },
 	}
@@ -158,6 +176,24 @@ func (s *Server) funcs(lang string, msgs messages) template.FuncMap {
 
 // chinaTime is UTC+8, the time every user of the pilot reads.
 var chinaTime = time.FixedZone("CST", 8*3600)
+
+// formatFloat formats v with digits decimals and grouped thousands.
+func formatFloat(v float64, digits int) string {
+	str := strconv.FormatFloat(v, 'f', digits, 64)
+	intPart, frac, _ := strings.Cut(str, ".")
+	n, err := strconv.Atoi(intPart)
+	if err != nil {
+		return str
+	}
+	out := groupDigits(n)
+	if n == 0 && strings.HasPrefix(intPart, "-") {
+		out = "-0"
+	}
+	if frac != "" {
+		out += "." + frac
+	}
+	return out
+}
 
 func groupDigits(n int) string {
 	s := fmt.Sprint(n)
@@ -190,6 +226,9 @@ var navigation = []navItem{
 	{Key: "nav.home", Href: "/"},
 	{Key: "nav.orgs", Href: "/orgs", Roles: roles(cifp.RoleAdmin, cifp.RoleRegulator)},
 	{Key: "nav.my_org", Href: "/orgs/mine", Roles: roles(cifp.RoleFinance, cifp.RoleEnterprise, cifp.RoleVerifier)},
+	{Key: "nav.carbon", Href: "/carbon", Roles: carbonReaders},
+	{Key: "nav.emitters", Href: "/carbon/emitters", Roles: roles(cifp.RoleAdmin, cifp.RoleRegulator)},
+	{Key: "nav.reports", Href: "/carbon/reports", Roles: roles(cifp.RoleVerifier, cifp.RoleAdmin, cifp.RoleRegulator)},
 	{Key: "nav.import", Href: "/orgs/import", Roles: roles(cifp.RoleAdmin)},
 	{Key: "nav.users", Href: "/users", Roles: roles(cifp.RoleAdmin)},
 	{Key: "nav.audit", Href: "/audit", Roles: allButCitizen},
@@ -203,7 +242,8 @@ func navFor(u auth.User, path string) []navItem {
 		if n.Roles != nil && !hasRole(n.Roles, u.Role) {
 			continue
 		}
-		n.Active = path == n.Href || (n.Href != "/" && strings.HasPrefix(path, n.Href+"/") && !(n.Href == "/orgs" && path == "/orgs/import"))
+		n.Active = path == n.Href || (n.Href != "/" && strings.HasPrefix(path, n.Href+"/") && !(n.Href == "/orgs" && path == "/orgs/import") &&
+			!(n.Href == "/carbon" && (strings.HasPrefix(path, "/carbon/emitters") || strings.HasPrefix(path, "/carbon/reports"))))
 		out = append(out, n)
 	}
 	return out

@@ -6,6 +6,7 @@ import (
 	"cifp"
 	"cifp/audit"
 	"cifp/auth"
+	"cifp/carbon"
 	"cifp/org"
 )
 
@@ -53,6 +54,19 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /audit", allButCitizen, APIDoc{}, s.auditPage)
 	s.handle("POST /audit/verify", cityWide, APIDoc{}, s.auditVerifySubmit)
 
+	s.handle("GET /carbon", carbonReaders, APIDoc{}, s.carbonHome)
+	s.handle("GET /carbon/template", loggedIn, APIDoc{}, s.carbonTemplate)
+	s.handle("GET /carbon/export", cityWide, APIDoc{}, s.carbonExport)
+	s.handle("GET /carbon/emitters", cityWide, APIDoc{}, s.emittersPage)
+	s.handle("GET /carbon/reports", reportReaders, APIDoc{}, s.reportsPage)
+	s.handle("POST /carbon/reports/{id}/decision", roles(cifp.RoleVerifier), APIDoc{}, s.decisionSubmit)
+	s.handle("GET /carbon/orgs/{id}", carbonReaders, APIDoc{}, s.carbonAccountPage)
+	s.handle("POST /carbon/orgs/{id}/activity", carbonWriters, APIDoc{}, s.activitySubmit)
+	s.handle("POST /carbon/orgs/{id}/reports", roles(cifp.RoleEnterprise), APIDoc{}, s.reportSubmit)
+	s.handle("GET /carbon/orgs/{id}/code.svg", carbonReaders, APIDoc{}, s.carbonCode)
+	s.handle("GET /carbon/orgs/{id}/code.png", carbonReaders, APIDoc{}, s.carbonCode)
+	s.handle("GET /c/{token}", public, APIDoc{}, s.carbonPublic)
+
 	// JSON API.
 	s.handle("GET /api/v1/me", loggedIn, APIDoc{Tag: "auth", Summary: "The calling user", Response: auth.User{}}, s.apiMe)
 	s.handle("GET /api/v1/orgs", loggedIn, APIDoc{Tag: "orgs", Summary: "List organisations the caller may see, by cursor",
@@ -82,7 +96,53 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/v1/audit", loggedIn, APIDoc{Tag: "audit", Summary: "Audit-log entries, newest first (own organisation's unless admin or regulator)",
 		Query:    []Param{{Name: "entity", Desc: "e.g. org"}, {Name: "entity_id"}, {Name: "before", Desc: "cursor: entries with seq below this"}, {Name: "limit"}},
 		Response: Page[audit.Entry]{}}, s.apiAudit)
+	s.handle("GET /api/v1/carbon/accounts", carbonReaders, APIDoc{Tag: "carbon", Summary: "Annual carbon accounts with grades, by cursor (all for admins and regulators, its own for an enterprise)",
+		Query: carbonQuery, Response: Page[carbon.StoredAccount]{}}, s.apiCarbonAccounts)
+	s.handle("GET /api/v1/carbon/accounts/export", cityWide, APIDoc{Tag: "carbon", Summary: "Annual carbon accounts as .xlsx",
+		Query: carbonQuery, Produces: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, s.carbonExport)
+	s.handle("GET /api/v1/carbon/accounts/{id}", carbonReaders, APIDoc{Tag: "carbon", Summary: "An enterprise's account for a year and its months",
+		Query: []Param{{Name: "year", Desc: "default: the latest"}}, Response: accountResponse{}}, s.apiCarbonAccount)
+	s.handle("GET /api/v1/carbon/accounts/{id}/chart", carbonReaders, APIDoc{Tag: "carbon", Summary: "Chart data of an account: monthly scopes or sources",
+		Query: []Param{{Name: "year"}, {Name: "kind", Desc: "monthly (default) or sources"}}, Response: Chart{}}, s.apiCarbonChart)
+	s.handle("POST /api/v1/carbon/activity", carbonWriters, APIDoc{Tag: "carbon", Summary: "Add activity data in bulk (utilities, enterprise systems); all or nothing",
+		Body: activityRequest{}, Response: carbon.ImportResult{}}, s.apiCarbonActivity)
+	s.handle("POST /api/v1/carbon/activity/import", carbonWriters, APIDoc{Tag: "carbon", Summary: "Import an activity file (.xlsx or .csv: uscc,period,item,quantity,unit,quality); all or nothing",
+		Query: []Param{{Name: "replace", Desc: "true: correct figures already recorded"}, {Name: "filename"}}, Consumes: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Response: carbon.ImportResult{}}, s.apiCarbonImport)
+	s.handle("GET /api/v1/carbon/template", public, APIDoc{Tag: "carbon", Summary: "The empty activity file as .xlsx or .csv",
+		Query: []Param{{Name: "format", Desc: "xlsx (default) or csv"}}, Produces: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, s.carbonTemplate)
+	s.handle("GET /api/v1/carbon/grades", loggedIn, APIDoc{Tag: "carbon", Summary: "An enterprise's public carbon-efficiency level and grade by USCC (for banks)",
+		Query: []Param{{Name: "uscc"}, {Name: "year", Desc: "default: the latest"}}, Response: gradeResponse{}}, s.apiCarbonGrade)
+	s.handle("GET /api/v1/carbon/reports", reportReaders, APIDoc{Tag: "carbon", Summary: "Emission reports: an enterprise's own, those assigned to a verifier, all for regulators",
+		Query: []Param{{Name: "year"}, {Name: "status"}}, Response: []carbon.Report{}}, s.apiCarbonReports)
+	s.handle("POST /api/v1/carbon/reports", roles(cifp.RoleEnterprise), APIDoc{Tag: "carbon", Summary: "Submit the year's report to a verifier",
+		Body: submitRequest{}, Response: carbon.Report{}, Status: http.StatusCreated}, s.apiCarbonSubmit)
+	s.handle("POST /api/v1/carbon/reports/corrections", roles(cifp.RoleEnterprise), APIDoc{Tag: "carbon", Summary: "Open a correction of an accepted report, with its reason",
+		Body: correctionRequest{}, Response: carbon.Report{}, Status: http.StatusCreated}, s.apiCarbonCorrection)
+	s.handle("POST /api/v1/carbon/reports/{id}/decision", roles(cifp.RoleVerifier), APIDoc{Tag: "carbon", Summary: "The assigned verifier accepts or returns a report",
+		Body: decisionRequest{}, Response: carbon.Report{}}, s.apiCarbonDecision)
+	s.handle("GET /api/v1/carbon/key-emitters", cityWide, APIDoc{Tag: "carbon", Summary: "Key emitters and energy users of a year, and the share with a verified account",
+		Query: []Param{{Name: "year"}}, Response: carbon.KeyEmitterList{}}, s.apiCarbonEmitters)
+	s.handle("GET /api/v1/carbon/factors", public, APIDoc{Tag: "carbon", Summary: "The factor set in use, every factor with its source", Response: carbon.FactorSet{}}, s.apiCarbonFactors)
+	s.handle("POST /api/v1/carbon/recompute", adminAPI, APIDoc{Tag: "carbon", Summary: "Recompute every account of the years",
+		Body: recomputeRequest{}, Response: map[string]any{}}, s.apiCarbonRecompute)
 	s.handle("GET /api/v1/audit/verify", cityWide, APIDoc{Tag: "audit", Summary: "Verify the audit log's hash chain", Response: audit.Result{}}, s.apiAuditVerify)
+}
+
+var (
+	carbonReaders = roles(cifp.RoleAdmin, cifp.RoleRegulator, cifp.RoleEnterprise)
+	carbonWriters = roles(cifp.RoleAdmin, cifp.RoleEnterprise)
+	reportReaders = roles(cifp.RoleAdmin, cifp.RoleRegulator, cifp.RoleEnterprise, cifp.RoleVerifier)
+)
+
+var carbonQuery = []Param{
+	{Name: "year", Desc: "default: the latest year with accounts"},
+	{Name: "division", Desc: "GB/T 2260 county, or the city for all"},
+	{Name: "industry", Desc: "GB/T 4754 code or prefix"},
+	{Name: "grade", Desc: "1–5"},
+	{Name: "level", Desc: "low, medium or high"},
+	{Name: "quality", Desc: "metered, reported or estimated"},
+	{Name: "q", Desc: "part of the name, or the start of the USCC"},
+	{Name: "cursor"}, {Name: "limit"},
 }
 
 var orgQuery = []Param{

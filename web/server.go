@@ -22,6 +22,8 @@ import (
 
 	"cifp"
 	"cifp/auth"
+	"cifp/carbon"
+	"cifp/internal/signed"
 	"cifp/org"
 	"cifp/store"
 )
@@ -39,14 +41,28 @@ type Config struct {
 	// have in LoginWindow before login is refused for the rest of the window.
 	LoginLimit  int
 	LoginWindow time.Duration
+	// SigningKey signs the links behind QR codes (at least 32 bytes).
+	SigningKey []byte
+	// PublicURL is the base of links printed in QR codes, e.g.
+	// https://cifp.lishui.gov.cn; empty: the request's own scheme and host.
+	PublicURL string
+}
+
+// Services are the feature services behind the handlers.
+type Services struct {
+	Orgs   *org.Service
+	Auth   *auth.Service
+	Carbon *carbon.Service
 }
 
 // Server holds the services, templates and metrics behind the handlers.
 type Server struct {
 	cfg   Config
 	db    *store.DB
-	orgs  *org.Service
-	auth  *auth.Service
+	orgs   *org.Service
+	auth   *auth.Service
+	carbon *carbon.Service
+	signer *signed.Signer
 	log   *slog.Logger
 	pages map[string]map[string]pageTemplate // lang → name → template
 	mux   *http.ServeMux
@@ -63,7 +79,7 @@ type Server struct {
 }
 
 // New builds a Server. It fails when a template or a translation is missing.
-func New(cfg Config, db *store.DB, orgs *org.Service, authSvc *auth.Service) (*Server, error) {
+func New(cfg Config, db *store.DB, svc Services) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -74,12 +90,16 @@ func New(cfg Config, db *store.DB, orgs *org.Service, authSvc *auth.Service) (*S
 		cfg.LoginWindow = 15 * time.Minute
 	}
 	s := &Server{
-		cfg: cfg, db: db, orgs: orgs, auth: authSvc, log: cfg.Logger,
+		cfg: cfg, db: db, orgs: svc.Orgs, auth: svc.Auth, carbon: svc.Carbon, log: cfg.Logger,
 		mux:         http.NewServeMux(),
 		ipLimiter:   auth.NewLimiter(cfg.LoginLimit*3, cfg.LoginWindow),
 		userLimiter: auth.NewLimiter(cfg.LoginLimit, cfg.LoginWindow),
 		registry:    prometheus.NewRegistry(),
 		started:     time.Now(),
+	}
+	var err error
+	if s.signer, err = signed.NewSigner(cfg.SigningKey); err != nil {
+		return nil, fmt.Errorf("signing key: %w", err)
 	}
 	if err := s.loadAssets(); err != nil {
 		return nil, err

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
 	"cifp"
 	"cifp/audit"
 	"cifp/auth"
+	"cifp/carbon"
 	"cifp/internal/testutil"
 	"cifp/org"
 	"cifp/store"
@@ -39,7 +41,24 @@ func TestTenantIsolation(t *testing.T) {
 		if _, err := f.orgs.Update(system, otherOrg.ID, org.Patch{Address: ptr("丽水市莲都区秘密路1号")}); err != nil {
 			t.Fatal(err)
 		}
-		secrets := []string{otherOrg.USCC, insurerOrg.USCC, "秘密路", "insurer-erp"}
+		secrets := []string{otherOrg.USCC, insurerOrg.USCC, "秘密路", "insurer-erp", otherOrg.Name}
+		// Carbon accounts for both enterprises, and a report of the other one's.
+		own, _ := f.orgs.Get(system, ent.OrgID)
+		if _, err := f.carbon.AddActivity(system, []carbon.Entry{
+			{USCC: otherOrg.USCC, Period: "2025-03", Item: "electricity", Quantity: 777.7, Unit: "MWh"},
+			{USCC: otherOrg.USCC, Period: "2025", Item: "value_added", Quantity: 999, Unit: "万元"},
+			{USCC: own.USCC, Period: "2025-03", Item: "diesel", Quantity: 3, Unit: "t"},
+		}, carbon.ImportOptions{Source: "api"}); err != nil {
+			t.Fatal(err)
+		}
+		verifiers, _ := f.orgs.Directory(system, org.KindVerifier)
+		var vid int64
+		fmt.Sscan(verifiers[0].Key, &vid)
+		otherUser := cifp.WithActor(context.Background(), cifp.Actor{UserID: 999, OrgID: otherOrg.ID, Username: "other", Role: cifp.RoleEnterprise})
+		otherReport, err := f.carbon.Submit(otherUser, 2025, vid)
+		if err != nil {
+			t.Fatal(err)
+		}
 
 		type tcase struct {
 			method, path string
@@ -88,6 +107,52 @@ func TestTenantIsolation(t *testing.T) {
 				return []tcase{{"GET", "/api/v1/audit?limit=500", nil, 200, true}, {"GET", "/api/v1/audit?entity=org&entity_id=" + id(otherOrg.ID), nil, 200, true}}
 			},
 			"GET /api/v1/audit/verify": func(auth.User) []tcase { return []tcase{{"GET", "/api/v1/audit/verify", nil, 403, false}} },
+
+			"GET /api/v1/carbon/accounts": func(u auth.User) []tcase {
+				if u.Role == cifp.RoleFinance {
+					return []tcase{{"GET", "/api/v1/carbon/accounts?year=2025", nil, 403, false}}
+				}
+				return []tcase{{"GET", "/api/v1/carbon/accounts?year=2025", nil, 200, true}, {"GET", "/api/v1/carbon/accounts?year=2025&q=" + url.QueryEscape(otherOrg.Name), nil, 200, true}}
+			},
+			"GET /api/v1/carbon/accounts/export": func(auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/carbon/accounts/export?year=2025", nil, 403, false}}
+			},
+			"GET /api/v1/carbon/accounts/{id}": func(u auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/carbon/accounts/" + id(otherOrg.ID) + "?year=2025", nil, denied(u), false}}
+			},
+			"GET /api/v1/carbon/accounts/{id}/chart": func(u auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/carbon/accounts/" + id(otherOrg.ID) + "/chart?year=2025&kind=sources", nil, denied(u), false}}
+			},
+			"POST /api/v1/carbon/activity": func(u auth.User) []tcase {
+				body := map[string]any{"entries": []map[string]any{{"uscc": otherOrg.USCC, "period": "2025-04", "item": "diesel", "quantity": 1, "unit": "t"}}}
+				return []tcase{{"POST", "/api/v1/carbon/activity", body, refused(u), false}}
+			},
+			"POST /api/v1/carbon/activity/import": func(u auth.User) []tcase {
+				return []tcase{{"POST", "/api/v1/carbon/activity/import", "x", map[cifp.Role]int{cifp.RoleFinance: 403, cifp.RoleEnterprise: 415}[u.Role], false}}
+			},
+			"GET /api/v1/carbon/template": nil, // an empty file
+			"GET /api/v1/carbon/factors":  nil, // reference data
+			// Public by design: only what the 碳效码's public page shows (name, year,
+			// level, grade, verified); checked in TestCarbonGradesArePublicOnly.
+			"GET /api/v1/carbon/grades": nil,
+			"GET /api/v1/carbon/reports": func(u auth.User) []tcase {
+				if u.Role == cifp.RoleFinance {
+					return []tcase{{"GET", "/api/v1/carbon/reports", nil, 403, false}}
+				}
+				return []tcase{{"GET", "/api/v1/carbon/reports", nil, 200, true}}
+			},
+			// Submitting and correcting act on the caller's own enterprise only: they take no id.
+			"POST /api/v1/carbon/reports":             nil,
+			"POST /api/v1/carbon/reports/corrections": nil,
+			"POST /api/v1/carbon/reports/{id}/decision": func(auth.User) []tcase {
+				return []tcase{{"POST", "/api/v1/carbon/reports/" + id(otherReport.ID) + "/decision", map[string]any{"accept": true}, 403, false}}
+			},
+			"GET /api/v1/carbon/key-emitters": func(auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/carbon/key-emitters?year=2025", nil, 403, false}}
+			},
+			"POST /api/v1/carbon/recompute": func(auth.User) []tcase {
+				return []tcase{{"POST", "/api/v1/carbon/recompute", map[string]any{"years": []int{2025}}, 403, false}}
+			},
 		}
 		for _, rt := range f.srv.Routes() {
 			if rt.Doc.Summary == "" {
@@ -109,8 +174,9 @@ func TestTenantIsolation(t *testing.T) {
 						t.Errorf("%s: status %d, want %d: %s", name, resp.StatusCode, c.want, body)
 						continue
 					}
+					sent, _ := json.Marshal(c.body)
 					for _, s := range secrets {
-						if strings.Contains(string(body), s) {
+						if strings.Contains(string(body), s) && !strings.Contains(string(sent), s) { // echoing the caller's own input is no leak
 							t.Errorf("%s: the response shows another tenant's %q", name, s)
 						}
 					}
@@ -126,6 +192,10 @@ func TestTenantIsolation(t *testing.T) {
 				b := f.browser()
 				b.login(username)
 				for path, want := range map[string]int{
+					"/carbon/orgs/" + id(otherOrg.ID):                         denied(f.users[username]),
+					"/carbon/orgs/" + id(otherOrg.ID) + "/code.svg?year=2025": denied(f.users[username]),
+					"/carbon/export":                     403,
+					"/carbon/emitters":                   403,
 					"/orgs/" + id(otherOrg.ID):           404,
 					"/orgs/" + id(otherOrg.ID) + "/edit": 404,
 					"/orgs":                              403,
@@ -203,6 +273,22 @@ func checkOwn(t *testing.T, name, path string, body []byte, u auth.User) {
 				t.Errorf("%s: lists token %d of user %d", name, x.ID, x.UserID)
 			}
 		}
+	case strings.HasPrefix(path, "/api/v1/carbon/accounts"):
+		var p struct{ Items []carbon.StoredAccount }
+		json.Unmarshal(body, &p)
+		for _, a := range p.Items {
+			if a.OrgID != u.OrgID {
+				t.Errorf("%s: lists the account of org %d", name, a.OrgID)
+			}
+		}
+	case strings.HasPrefix(path, "/api/v1/carbon/reports"):
+		var rs []carbon.Report
+		json.Unmarshal(body, &rs)
+		for _, r := range rs {
+			if r.OrgID != u.OrgID {
+				t.Errorf("%s: lists the report of org %d", name, r.OrgID)
+			}
+		}
 	case strings.HasPrefix(path, "/api/v1/audit"):
 		var p struct{ Items []audit.Entry }
 		json.Unmarshal(body, &p)
@@ -217,5 +303,25 @@ func checkOwn(t *testing.T, name, path string, body []byte, u auth.User) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// denied is the status a tenant user gets for another enterprise's account:
+// 404 for an enterprise (its scope hides it), 403 for a bank (its role may
+// not read accounts at all).
+func denied(u auth.User) int {
+	if u.Role == cifp.RoleEnterprise {
+		return 404
+	}
+	return 403
+}
+
+// refused is the status of writing another enterprise's data: an enterprise
+// is told the row's enterprise is unknown to it (400, nothing written), a
+// bank may not write at all.
+func refused(u auth.User) int {
+	if u.Role == cifp.RoleEnterprise {
+		return 400
+	}
+	return 403
+}
 
 var _ = cifp.RoleAdmin

@@ -267,15 +267,15 @@ func TestPagesPerRole(t *testing.T) {
 	navRE := regexp.MustCompile(`(?s)<nav data-testid="nav">(.*?)</nav>`)
 	hrefRE := regexp.MustCompile(`href="(/[^"]*)"`)
 	want := map[string][]string{
-		"admin":      {"/", "/orgs", "/orgs/import", "/users", "/audit", "/tokens", "/password"},
-		"regulator":  {"/", "/orgs", "/audit", "/tokens", "/password"},
+		"admin":      {"/", "/orgs", "/carbon", "/carbon/emitters", "/carbon/reports", "/orgs/import", "/users", "/audit", "/tokens", "/password"},
+		"regulator":  {"/", "/orgs", "/carbon", "/carbon/emitters", "/carbon/reports", "/audit", "/tokens", "/password"},
 		"bank":       {"/", "/orgs/mine", "/audit", "/tokens", "/password"},
-		"enterprise": {"/", "/orgs/mine", "/audit", "/tokens", "/password"},
-		"verifier":   {"/", "/orgs/mine", "/audit", "/tokens", "/password"},
+		"enterprise": {"/", "/orgs/mine", "/carbon", "/audit", "/tokens", "/password"},
+		"verifier":   {"/", "/orgs/mine", "/carbon/reports", "/audit", "/tokens", "/password"},
 		"citizen":    {"/", "/password"},
 	}
 	codeRE := regexp.MustCompile(`(?s)<code>.*?</code>`)
-	rawKey := regexp.MustCompile(`>\s*(nav|home|org|orgs|login|tokens|audit|kind|role|form|import|user|users|password)\.[a-z_.]+\s*<`)
+	rawKey := regexp.MustCompile(`>\s*(nav|home|org|orgs|login|tokens|audit|kind|role|form|import|user|users|password|carbon|level|quality|report)\.[a-z_.]+\s*<`)
 	for user, links := range want {
 		for _, lang := range []string{"zh", "en"} {
 			b := f.browser()

@@ -150,7 +150,8 @@ func TestUserCLI(t *testing.T) {
 func TestServe(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	app, err := Open(ctx, Config{DB: tempDB(t), Addr: "127.0.0.1:0", Demo: true, DemoSeed: 1, DemoEnterprises: 10},
+	app, err := Open(ctx, Config{DB: tempDB(t), Addr: "127.0.0.1:0", Demo: true, DemoSeed: 1, DemoEnterprises: 10,
+		SecretFile: filepath.Join(t.TempDir(), "cifp.key")},
 		slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,9 @@ import (
 
 	"cifp"
 	"cifp/auth"
+	"cifp/carbon"
 	"cifp/demo"
+	"cifp/internal/signed"
 	"cifp/org"
 	"cifp/store"
 	"cifp/web"
@@ -29,6 +31,11 @@ type Config struct {
 	CookieSecure    bool
 	LogFormat       string // text or json
 	LogLevel        slog.Level
+	// SecretFile keeps the key that signs QR-code links, created on first
+	// start; CIFP_SECRET (hex or base64) takes precedence.
+	SecretFile string
+	// PublicURL is the base URL printed in QR codes; empty: the request's host.
+	PublicURL string
 }
 
 // App is the running platform: database, services and HTTP server. Tests
@@ -39,6 +46,7 @@ type App struct {
 	DB     *store.DB
 	Orgs   *org.Service
 	Auth   *auth.Service
+	Carbon *carbon.Service
 	Server *web.Server
 	Demo   *demo.Result // the demo data loaded at start, if any
 
@@ -91,7 +99,14 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	}
 	a.Orgs = org.NewService(db)
 	a.Auth = auth.NewService(db, a.Orgs)
-	a.Server, err = web.New(web.Config{CookieSecure: cfg.CookieSecure, Logger: logger}, db, a.Orgs, a.Auth)
+	a.Carbon = carbon.NewService(db, a.Orgs)
+	key, err := signed.KeyFromEnvOrFile("CIFP_SECRET", cfg.SecretFile)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("signing key: %w", err)
+	}
+	a.Server, err = web.New(web.Config{CookieSecure: cfg.CookieSecure, Logger: logger, SigningKey: key, PublicURL: cfg.PublicURL},
+		db, web.Services{Orgs: a.Orgs, Auth: a.Auth, Carbon: a.Carbon})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -172,6 +187,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&cfg.DemoEnterprises, "demo-enterprises", n, "enterprises in the demo data, 10–100000 (env CIFP_DEMO_ENTERPRISES)")
 	fs.BoolVar(&cfg.CookieSecure, "cookie-secure", getenv("CIFP_COOKIE_SECURE", "1") != "0",
 		"mark cookies Secure; browsers still accept them on http://localhost (env CIFP_COOKIE_SECURE=0 to turn off)")
+	fs.StringVar(&cfg.SecretFile, "secret-file", getenv("CIFP_SECRET_FILE", "cifp.key"), "file of the key that signs QR-code links, created if missing (env CIFP_SECRET_FILE; CIFP_SECRET holds the key itself)")
+	fs.StringVar(&cfg.PublicURL, "public-url", getenv("CIFP_PUBLIC_URL", ""), "base URL printed in QR codes, e.g. https://cifp.example.cn (env CIFP_PUBLIC_URL; default: the request's host)")
 	fs.StringVar(&cfg.LogFormat, "log-format", getenv("CIFP_LOG_FORMAT", "text"), "log format: text or json (env CIFP_LOG_FORMAT)")
 	level := fs.String("log-level", getenv("CIFP_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env CIFP_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
