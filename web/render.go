@@ -153,7 +153,7 @@ func (s *Server) funcs(lang string, msgs messages) template.FuncMap {
 		},
 		"num": func(n int) string { return groupDigits(n) },
 		// f formats a float with the digits after the point and grouped thousands.
-		"f": func(v float64, digits int) string { return formatFloat(v, digits) },
+		"f":    func(v float64, digits int) string { return formatFloat(v, digits) },
 		"pct":  func(v float64) string { return formatFloat(v*100, 1) + "%" },
 		"list": func(xs ...any) []any { return xs },
 		"tr": func(prefix string, key any) string {

@@ -57,15 +57,15 @@ type Services struct {
 
 // Server holds the services, templates and metrics behind the handlers.
 type Server struct {
-	cfg   Config
-	db    *store.DB
+	cfg    Config
+	db     *store.DB
 	orgs   *org.Service
 	auth   *auth.Service
 	carbon *carbon.Service
 	signer *signed.Signer
-	log   *slog.Logger
-	pages map[string]map[string]pageTemplate // lang → name → template
-	mux   *http.ServeMux
+	log    *slog.Logger
+	pages  map[string]map[string]pageTemplate // lang → name → template
+	mux    *http.ServeMux
 
 	routes      []Route
 	assets      map[string]string // file name → fingerprint
