@@ -132,6 +132,8 @@
 		var titleH = title ? 28 : 0; // the title takes the first line
 		var option = {
 			color: PALETTE,
+			// No animation under automation, so that screenshots show the final chart.
+			animation: !navigator.webdriver,
 			animationDuration: 500,
 			textStyle: { fontFamily: FONT },
 			title: {
