@@ -24,4 +24,6 @@
 //
 // The calculations are pure functions over plain values (Compute, Grade, …);
 // the Service stores activity data and results and runs the MRV workflow.
+// It learns enterprises through org.Service; its list queries join the orgs
+// table read-only for names, so that a page of 100,000 accounts is one query.
 package carbon
