@@ -275,3 +275,18 @@ func TestFactorSetID(t *testing.T) {
 		t.Errorf("unknown format: %v", err)
 	}
 }
+
+func TestYearOnYear(t *testing.T) {
+	prev := carbon.Account{Total: 1000, HasIntensity: true, Intensity: 0.8}
+	cur := carbon.Account{Total: 950, HasIntensity: true, Intensity: 0.7}
+	c, ok := carbon.YearOnYear(cur, prev)
+	if !ok || !near(c.Total, -0.05) || !near(c.Intensity, -0.125) || !c.HasL {
+		t.Errorf("%+v", c)
+	}
+	if _, ok := carbon.YearOnYear(cur, carbon.Account{}); ok {
+		t.Error("a change from nothing")
+	}
+	if c, _ := carbon.YearOnYear(carbon.Account{Total: 5}, prev); c.HasL {
+		t.Error("an intensity change without value added")
+	}
+}

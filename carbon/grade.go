@@ -149,3 +149,24 @@ func Grade(a Account, b Benchmark, hasBenchmark bool) (k float64, grade int, ok 
 	k = a.Intensity / b.Intensity
 	return k, GradeOf(k), true
 }
+
+// Change is the year-on-year change of an account (同比).
+type Change struct {
+	PrevYear  int     `json:"prev_year"`
+	Total     float64 `json:"total"`     // relative change of total emissions, e.g. -0.05 for −5 %
+	Intensity float64 `json:"intensity"` // relative change of L; 0 when either year has none
+	HasL      bool    `json:"has_intensity"`
+}
+
+// YearOnYear returns the relative change from prev to cur; ok is false when
+// prev has no emissions to compare with.
+func YearOnYear(cur, prev Account) (Change, bool) {
+	if prev.Total == 0 {
+		return Change{}, false
+	}
+	c := Change{Total: (cur.Total - prev.Total) / prev.Total}
+	if cur.HasIntensity && prev.HasIntensity && prev.Intensity != 0 {
+		c.Intensity, c.HasL = (cur.Intensity-prev.Intensity)/prev.Intensity, true
+	}
+	return c, true
+}

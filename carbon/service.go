@@ -2,6 +2,7 @@ package carbon
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -92,6 +93,9 @@ type StoredAccount struct {
 	Verified  bool      `json:"verified"`
 	FactorSet string    `json:"factor_set"`
 	Computed  time.Time `json:"computed_at"`
+	// YoY is the change from the previous year (annual accounts read one
+	// by one); nil when there is no previous year to compare with.
+	YoY *Change `json:"yoy,omitempty"`
 }
 
 // Result returns the account as the calculator's result, for comparison.
@@ -203,6 +207,16 @@ func (s *Service) Account(ctx context.Context, orgID int64, year int) (StoredAcc
 	}
 	if !found {
 		return StoredAccount{}, nil, cifp.Errorf(cifp.ENOTFOUND, "no carbon account for %d", year)
+	}
+	prev, err := scanAccount(s.db.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts a JOIN orgs o ON o.id = a.org_id
+		WHERE a.org_id = ? AND a.year = ? AND a.month = 0`, orgID, year-1))
+	if err == nil {
+		if c, ok := YearOnYear(annual.Account, prev.Account); ok {
+			c.PrevYear = year - 1
+			annual.YoY = &c
+		}
+	} else if err != sql.ErrNoRows {
+		return StoredAccount{}, nil, err
 	}
 	return annual, months, nil
 }

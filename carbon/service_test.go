@@ -226,3 +226,45 @@ func TestServiceImportAndAccounts(t *testing.T) {
 		})
 	})
 }
+
+// TestServiceImportBadFile imports a file with every kind of bad row into
+// the database: nothing is written, and every bad row is listed.
+func TestServiceImportBadFile(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		if _, err := w.carbon.ImportActivity(admin, strings.NewReader(w.activity()), "csv", carbon.ImportOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		before := w.counts(t)
+		stranger := uscc(t, "331102", "0000000X")
+		file := "uscc,period,item,quantity,unit\n" +
+			w.a.USCC + ",2024-01,electricity,5,MWh\n" + // 2 fine on its own
+			w.a.USCC + ",2024-01,plutonium,1,t\n" + // 3 unknown item
+			w.a.USCC + ",2024-01,diesel,1,m3\n" + // 4 unknown unit
+			w.a.USCC + ",2024-01,heat,-1,GJ\n" + // 5 negative
+			w.a.USCC + ",2024-01,electricity,6,MWh\n" + // 6 duplicate of row 2
+			w.a.USCC + ",2031-01,electricity,1,MWh\n" + // 7 future
+			stranger + ",2024-01,electricity,1,MWh\n" // 8 unknown enterprise
+		_, err := w.carbon.ImportActivity(admin, strings.NewReader(file), "csv", carbon.ImportOptions{})
+		rows := map[int]bool{}
+		for _, f := range cifp.ErrorFields(err) {
+			rows[f.Row] = true
+		}
+		for r := 3; r <= 8; r++ {
+			if !rows[r] {
+				t.Errorf("row %d is not listed: %v", r, err)
+			}
+		}
+		if rows[2] {
+			t.Error("the good row is listed")
+		}
+		if w.counts(t) != before {
+			t.Errorf("the database changed: %v → %v", before, w.counts(t))
+		}
+		// The year before: a's 2023 compared with its 2024 = nothing (no 2022).
+		acc, _, _ := w.carbon.Account(admin, w.a.ID, 2023)
+		if acc.YoY != nil {
+			t.Errorf("a change from no year: %+v", acc.YoY)
+		}
+	})
+}
