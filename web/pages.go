@@ -126,6 +126,26 @@ func (s *Server) homePage(w http.ResponseWriter, r *http.Request) {
 		}
 		data["Users"] = len(users)
 	}
+	if u.Role == cifp.RoleEnterprise || u.Role.CityWide() {
+		year, err := s.carbon.LatestYear(ctx)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		data["CarbonYear"] = year
+		if u.Role == cifp.RoleEnterprise {
+			if acc, _, err := s.carbon.Account(ctx, u.OrgID, year); err == nil {
+				data["Carbon"] = acc
+			}
+		} else {
+			list, err := s.carbon.KeyEmitters(ctx, year)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			data["Emitters"] = list
+		}
+	}
 	recent, err := audit.List(ctx, s.db, audit.Filter{Limit: 8})
 	if err != nil {
 		s.fail(w, r, err)
