@@ -57,7 +57,8 @@ func (s *Service) ImportActivity(ctx context.Context, r io.Reader, format string
 	}
 	h := sha256.New()
 	var p *ActivityParser
-	var rows []Row
+	var rows [][]Row
+	strs := map[string]string{}
 	err = sheet.Each(io.TeeReader(r, h), format, func(line int, rec []string) error {
 		if line == 1 {
 			var err error
@@ -65,7 +66,13 @@ func (s *Service) ImportActivity(ctx context.Context, r io.Reader, format string
 			return err
 		}
 		if row, ok := p.Parse(line, rec); ok {
-			rows = append(rows, row)
+			// The parsed strings point into the line read: keep the
+			// directory's USCC and one copy of each code instead, so that the
+			// lines of a large file are not all kept until it is stored.
+			row.USCC = byUSCC[row.USCC].uscc
+			row.Item, row.Unit = internString(strs, row.Item), internString(strs, row.Unit)
+			row.Quality = Quality(internString(strs, string(row.Quality)))
+			rows = appendRow(rows, row)
 		}
 		return nil
 	})
@@ -82,6 +89,32 @@ func (s *Service) ImportActivity(ctx context.Context, r io.Reader, format string
 		return ImportResult{}, cifp.Errorf(cifp.EINVALID, "the file has a header but no data rows")
 	}
 	return s.store(ctx, rows, byUSCC, hex.EncodeToString(h.Sum(nil)), opt)
+}
+
+// rowChunk is how many rows a chunk of parsed rows holds. Millions of rows
+// are kept in chunks rather than in one slice, which would be copied again
+// and again as it grows.
+const rowChunk = 1 << 14
+
+// appendRow appends r to the last chunk, or to a new one when it is full.
+func appendRow(chunks [][]Row, r Row) [][]Row {
+	if n := len(chunks); n > 0 && len(chunks[n-1]) < rowChunk {
+		chunks[n-1] = append(chunks[n-1], r)
+		return chunks
+	}
+	c := make([]Row, 1, rowChunk)
+	c[0] = r
+	return append(chunks, c)
+}
+
+// internString returns the one copy of s kept in m.
+func internString(m map[string]string, s string) string {
+	if v, ok := m[s]; ok {
+		return v
+	}
+	v := strings.Clone(s)
+	m[v] = v
+	return v
 }
 
 // Entry is one activity figure sent through the API or a form.
@@ -128,7 +161,7 @@ func (s *Service) AddActivity(ctx context.Context, entries []Entry, opt ImportOp
 	if err := p.Err(); err != nil {
 		return ImportResult{}, err
 	}
-	return s.store(ctx, rows, byUSCC, hex.EncodeToString(h.Sum(nil)), opt)
+	return s.store(ctx, [][]Row{rows}, byUSCC, hex.EncodeToString(h.Sum(nil)), opt)
 }
 
 type orgYear struct {
@@ -142,19 +175,26 @@ type actKey struct {
 	item        string
 }
 
-// store checks the rows against the database (locked years, figures already
-// recorded) and writes them in one transaction.
-func (s *Service) store(ctx context.Context, rows []Row, byUSCC map[string]ent, digest string, opt ImportOptions) (ImportResult, error) {
+// store checks the rows (in chunks) against the database (locked years,
+// figures already recorded) and writes them in one transaction.
+func (s *Service) store(ctx context.Context, rows [][]Row, byUSCC map[string]ent, digest string, opt ImportOptions) (ImportResult, error) {
 	actor, _ := cifp.ActorFrom(ctx)
 	if opt.Source == "" {
 		opt.Source = "import"
 	}
-	res := ImportResult{Rows: len(rows)}
+	n := 0
+	for _, c := range rows {
+		n += len(c)
+	}
+	res := ImportResult{Rows: n}
 	touched := map[orgYear]bool{}
 	yearSet := map[int]bool{}
-	for _, r := range rows {
-		touched[orgYear{byUSCC[r.USCC].id, r.Period.Year}] = true
-		yearSet[r.Period.Year] = true
+	for _, c := range rows {
+		for i := range c {
+			r := &c[i]
+			touched[orgYear{byUSCC[r.USCC].id, r.Period.Year}] = true
+			yearSet[r.Period.Year] = true
+		}
 	}
 	for y := range yearSet {
 		res.Years = append(res.Years, y)
@@ -178,17 +218,23 @@ func (s *Service) store(ctx context.Context, rows []Row, byUSCC map[string]ent, 
 			}
 		}
 		var fe []cifp.FieldError
-		for _, r := range rows {
-			e := byUSCC[r.USCC]
-			if v, ok := locked[orgYear{e.id, r.Period.Year}]; ok {
-				fe = append(fe, cifp.FieldError{Row: r.Line, Column: "B", Field: "period", Value: r.Period.String(),
-					Message: fmt.Sprintf("%d of %s is locked: its report (version %d) is %s; open a correction first", r.Period.Year, e.name, v.version, v.status)})
-			} else if !opt.Replace && existing[actKey{e.id, r.Period.Year, r.Period.Month, r.Item}] {
-				fe = append(fe, cifp.FieldError{Row: r.Line, Column: "C", Field: "item", Value: r.Item,
-					Message: fmt.Sprintf("%s of %s for %s is already recorded; send it with replace to correct it", r.Item, e.name, r.Period)})
-			}
-			if len(fe) >= maxListed {
-				break
+		if len(locked) > 0 || len(existing) > 0 {
+		check:
+			for _, c := range rows {
+				for i := range c {
+					r := &c[i]
+					e := byUSCC[r.USCC]
+					if v, ok := locked[orgYear{e.id, r.Period.Year}]; ok {
+						fe = append(fe, cifp.FieldError{Row: r.Line, Column: "B", Field: "period", Value: r.Period.String(),
+							Message: fmt.Sprintf("%d of %s is locked: its report (version %d) is %s; open a correction first", r.Period.Year, e.name, v.version, v.status)})
+					} else if !opt.Replace && existing[actKey{e.id, r.Period.Year, r.Period.Month, r.Item}] {
+						fe = append(fe, cifp.FieldError{Row: r.Line, Column: "C", Field: "item", Value: r.Item,
+							Message: fmt.Sprintf("%s of %s for %s is already recorded; send it with replace to correct it", r.Item, e.name, r.Period)})
+					}
+					if len(fe) >= maxListed {
+						break check
+					}
+				}
 			}
 		}
 		if len(fe) > 0 {
@@ -196,7 +242,7 @@ func (s *Service) store(ctx context.Context, rows []Row, byUSCC map[string]ent, 
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO activity_batches (actor_user, actor_org, source, filename, sha256, rows, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, nullID(actor.UserID), nullID(actor.OrgID), opt.Source, opt.Filename,
-			digest, len(rows), store.Now()).Scan(&res.Batch); err != nil {
+			digest, n, store.Now()).Scan(&res.Batch); err != nil {
 			return err
 		}
 		if opt.Replace {
@@ -205,21 +251,38 @@ func (s *Service) store(ctx context.Context, rows []Row, byUSCC map[string]ent, 
 				return err
 			}
 			defer del.Close()
-			for _, r := range rows {
-				if _, err := del.ExecContext(ctx, byUSCC[r.USCC].id, r.Period.Year, r.Period.Month, r.Item); err != nil {
-					return err
+			for _, c := range rows {
+				for i := range c {
+					r := &c[i]
+					if _, err := del.ExecContext(ctx, byUSCC[r.USCC].id, r.Period.Year, r.Period.Month, r.Item); err != nil {
+						return err
+					}
 				}
 			}
 		}
-		i := 0
+		// Rows are handed out of blocks, one allocation per 1024 rows; each
+		// row keeps its own values, whatever CopyRows does with them.
+		const ncols = 9
+		var block []any
+		ci, i := 0, 0
 		if _, err := tx.CopyRows(ctx, "activity", []string{"org_id", "year", "month", "item", "quantity", "input", "unit", "quality", "batch_id"},
 			func() ([]any, bool) {
-				if i == len(rows) {
+				for ci < len(rows) && i == len(rows[ci]) {
+					ci, i = ci+1, 0
+				}
+				if ci == len(rows) {
 					return nil, false
 				}
-				r := rows[i]
+				r := &rows[ci][i]
 				i++
-				return []any{byUSCC[r.USCC].id, r.Period.Year, r.Period.Month, r.Item, r.Quantity, r.Input, r.Unit, string(r.Quality), res.Batch}, true
+				if len(block) < ncols {
+					block = make([]any, 1024*ncols)
+				}
+				v := block[:ncols:ncols]
+				block = block[ncols:]
+				v[0], v[1], v[2], v[3], v[4] = byUSCC[r.USCC].id, r.Period.Year, r.Period.Month, r.Item, r.Quantity
+				v[5], v[6], v[7], v[8] = r.Input, r.Unit, string(r.Quality), res.Batch
+				return v, true
 			}); err != nil {
 			return err
 		}
@@ -238,7 +301,7 @@ func (s *Service) store(ctx context.Context, rows []Row, byUSCC map[string]ent, 
 			}
 		}
 		if err := audit.Record(ctx, tx, audit.Change{Action: "activity." + opt.Source, Entity: "activity_batch", EntityID: res.Batch, OrgID: orgID,
-			After: map[string]any{"rows": len(rows), "enterprises": len(orgs), "years": res.Years, "file": opt.Filename,
+			After: map[string]any{"rows": n, "enterprises": len(orgs), "years": res.Years, "file": opt.Filename,
 				"sha256": digest, "replace": opt.Replace, "org_ids": ents}}); err != nil {
 			return err
 		}

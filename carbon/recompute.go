@@ -2,8 +2,11 @@ package carbon
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
 
 	"cifp"
@@ -75,10 +78,100 @@ type act struct {
 	Activity
 }
 
-// computeYear recomputes the accounts of the year for the enterprises in
-// orgs (nil: all), writes them, and regrades the industries concerned. It
-// returns the number of annual accounts written.
-func (s *Service) computeYear(ctx context.Context, tx *store.Tx, year int, orgs map[int64]bool, byID map[int64]ent) (int, error) {
+// computed is an enterprise's accounts for the year: the year's, with its
+// detail (lines by source, factors used) as stored, and the months'.
+type computed struct {
+	e      ent
+	annual Account
+	detail string
+	months []monthAccount
+}
+
+// computeBatch is a run of enterprises whose activity rows were read, to be
+// computed on a worker goroutine.
+type computeBatch struct {
+	ents   []ent
+	starts []int // index in acts of each enterprise's first row
+	acts   []act // ordered by enterprise and month
+	out    []computed
+	err    error
+}
+
+// batchEnterprises is how many enterprises make a computeBatch.
+const batchEnterprises = 256
+
+// computeBatch computes the batch's enterprises: the year from all their rows,
+// each month from its own. Compute's Lines and Factors are kept only as the
+// year's JSON detail, which is all that is stored of them.
+func (s *Service) computeBatch(b *computeBatch, year int) {
+	b.out = make([]computed, len(b.ents))
+	var in Inputs
+	for i, e := range b.ents {
+		lo, hi := b.starts[i], len(b.acts)
+		if i+1 < len(b.starts) {
+			hi = b.starts[i+1]
+		}
+		c := &b.out[i]
+		c.e = e
+		in = Inputs{Province: e.enterprise().Province(), Year: year, GridKind: s.GridKind, Activities: in.Activities[:0]}
+		for k := lo; k < hi; k++ {
+			in.Activities = append(in.Activities, b.acts[k].Activity)
+		}
+		var err error
+		if c.annual, err = Compute(s.Factors, in); err != nil {
+			b.err = fmt.Errorf("%s %d: %w", e.uscc, year, err)
+			return
+		}
+		det, err := json.Marshal(detail{Lines: c.annual.Lines, Factors: c.annual.Factors})
+		if err != nil {
+			b.err = err
+			return
+		}
+		c.detail, c.annual.Lines, c.annual.Factors = string(det), nil, nil
+		for k := lo; k < hi; {
+			m := b.acts[k].month
+			l := k
+			for l < hi && b.acts[l].month == m {
+				l++
+			}
+			if m > 0 {
+				in.Activities = in.Activities[:0]
+				for x := k; x < l; x++ {
+					in.Activities = append(in.Activities, b.acts[x].Activity)
+				}
+				ma, err := Compute(s.Factors, in)
+				if err != nil {
+					b.err = fmt.Errorf("%s %d-%02d: %w", e.uscc, year, m, err)
+					return
+				}
+				ma.Lines, ma.Factors = nil, nil
+				if c.months == nil {
+					c.months = make([]monthAccount, 0, 12)
+				}
+				c.months = append(c.months, monthAccount{m, ma})
+			}
+			k = l
+		}
+	}
+	b.acts = nil // the rows are no longer needed
+}
+
+// intern returns b as a string, the same string for the same bytes: the few
+// item codes and qualities of millions of rows are then not copied each time.
+func intern(m map[string]string, b []byte) string {
+	if s, ok := m[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	m[s] = s
+	return s
+}
+
+// computeAll reads the year's activity rows of the enterprises in orgs (nil:
+// all) and computes their accounts, in the order of their ids. The reading
+// goes on in this goroutine while batches of enterprises already read are
+// computed on one worker per CPU.
+func (s *Service) computeAll(ctx context.Context, tx *store.Tx, year int, orgs map[int64]bool, byID map[int64]ent) ([]computed, error) {
 	q := `SELECT org_id, month, item, quantity, quality FROM activity WHERE year = ?`
 	args := []any{year}
 	if orgs != nil && len(orgs) <= 500 {
@@ -91,80 +184,98 @@ func (s *Service) computeYear(ctx context.Context, tx *store.Tx, year int, orgs 
 	}
 	rows, err := tx.Query(ctx, q+` ORDER BY org_id, month`, args...)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	var acts []act
+	defer rows.Close()
+
+	workers := max(1, runtime.GOMAXPROCS(0))
+	jobs := make(chan *computeBatch, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range jobs {
+				s.computeBatch(b, year)
+			}
+		}()
+	}
+	var batches []*computeBatch
+	send := func(b *computeBatch) {
+		if len(b.ents) > 0 {
+			batches = append(batches, b)
+			jobs <- b
+		}
+	}
+	cur := &computeBatch{}
+	strs := map[string]string{}
+	var item, quality sql.RawBytes
+	var readErr error
 	for rows.Next() {
 		var a act
-		var quality string
-		if err := rows.Scan(&a.org, &a.month, &a.Item, &a.Quantity, &quality); err != nil {
-			rows.Close()
-			return 0, err
+		if readErr = rows.Scan(&a.org, &a.month, &item, &a.Quantity, &quality); readErr != nil {
+			break
 		}
 		if orgs != nil && !orgs[a.org] {
 			continue
 		}
-		a.Quality = Quality(quality)
-		acts = append(acts, a)
+		a.Item, a.Quality = intern(strs, item), Quality(intern(strs, quality))
+		if n := len(cur.acts); n == 0 || cur.acts[n-1].org != a.org { // the next enterprise
+			if len(cur.ents) == batchEnterprises {
+				send(cur)
+				cur = &computeBatch{acts: make([]act, 0, len(cur.acts)+len(cur.acts)/4)}
+			}
+			e, ok := byID[a.org]
+			if !ok {
+				readErr = cifp.Errorf(cifp.EFORBIDDEN, "enterprise %d is not visible to you", a.org)
+				break
+			}
+			cur.ents = append(cur.ents, e)
+			cur.starts = append(cur.starts, len(cur.acts))
+		}
+		cur.acts = append(cur.acts, a)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if readErr == nil {
+		readErr = rows.Err()
+	}
+	if readErr == nil {
+		send(cur)
+	}
+	close(jobs)
+	wg.Wait()
+	if readErr != nil {
+		return nil, readErr
+	}
+	n := 0
+	for _, b := range batches {
+		if b.err != nil {
+			return nil, b.err
+		}
+		n += len(b.out)
+	}
+	all := make([]computed, 0, n)
+	for _, b := range batches {
+		all = append(all, b.out...)
+	}
+	return all, nil
+}
+
+// computeYear recomputes the accounts of the year for the enterprises in
+// orgs (nil: all), writes them, and regrades the industries concerned. It
+// returns the number of annual accounts written.
+func (s *Service) computeYear(ctx context.Context, tx *store.Tx, year int, orgs map[int64]bool, byID map[int64]ent) (int, error) {
+	all, err := s.computeAll(ctx, tx, year, orgs, byID)
+	if err != nil {
 		return 0, err
 	}
-
-	// Compute every enterprise's months and year.
 	now := store.Now()
-	type computed struct {
-		e      ent
-		annual Account
-		months []monthAccount
-	}
-	var all []computed
-	for i := 0; i < len(acts); {
-		j := i
-		for j < len(acts) && acts[j].org == acts[i].org {
-			j++
-		}
-		e, ok := byID[acts[i].org]
-		if !ok {
-			return 0, cifp.Errorf(cifp.EFORBIDDEN, "enterprise %d is not visible to you", acts[i].org)
-		}
-		c := computed{e: e}
-		in := Inputs{Province: e.enterprise().Province(), Year: year, GridKind: s.GridKind}
-		for k := i; k < j; k++ {
-			in.Activities = append(in.Activities, acts[k].Activity)
-		}
-		if c.annual, err = Compute(s.Factors, in); err != nil {
-			return 0, fmt.Errorf("%s %d: %w", e.uscc, year, err)
-		}
-		for k := i; k < j; {
-			m := acts[k].month
-			l := k
-			for l < j && acts[l].month == m {
-				l++
-			}
-			if m > 0 {
-				in.Activities = in.Activities[:0]
-				for x := k; x < l; x++ {
-					in.Activities = append(in.Activities, acts[x].Activity)
-				}
-				ma, err := Compute(s.Factors, in)
-				if err != nil {
-					return 0, fmt.Errorf("%s %d-%02d: %w", e.uscc, year, m, err)
-				}
-				c.months = append(c.months, monthAccount{m, ma})
-			}
-			k = l
-		}
-		all = append(all, c)
-		i = j
-	}
 
 	// Grade against every enterprise of the industries concerned: the ones
 	// just computed and, when only some were, the others as stored.
 	industries := map[string]bool{}
-	var peers []Peer
-	for _, c := range all {
+	peers := make([]Peer, 0, len(all))
+	for i := range all {
+		c := &all[i]
 		industries[c.e.industry] = true
 		peers = append(peers, Peer{Industry: c.e.industry, Emissions: c.annual.Emissions, ValueAdded: c.annual.ValueAdded})
 	}
@@ -222,19 +333,29 @@ func (s *Service) computeYear(ctx context.Context, tx *store.Tx, year int, orgs 
 			}
 		}
 	}
+	// Rows are handed out of blocks, one allocation per 256 rows; each row
+	// keeps its own values, whatever CopyRows does with them.
+	var block []any
+	row := func() []any {
+		if len(block) < len(accountCols) {
+			block = make([]any, 256*len(accountCols))
+		}
+		r := block[:len(accountCols):len(accountCols)]
+		block = block[len(accountCols):]
+		return r
+	}
 	i, m := 0, 0
 	_, err = tx.CopyRows(ctx, "accounts", accountCols, func() ([]any, bool) {
 		for i < len(all) {
-			c := all[i]
+			c := &all[i]
 			if m < len(c.months) {
-				ma := c.months[m]
+				ma := &c.months[m]
 				m++
-				return accountRow(c.e, year, ma.month, ma.Account, Benchmark{}, false, s.Factors.ID, "", now), true
+				return accountRow(row(), c.e, year, ma.month, &ma.Account, Benchmark{}, false, s.Factors.ID, "", now), true
 			}
 			i, m = i+1, 0
 			b, ok := bench[c.e.industry]
-			det, _ := json.Marshal(detail{Lines: c.annual.Lines, Factors: c.annual.Factors})
-			return accountRow(c.e, year, 0, c.annual, b, ok, s.Factors.ID, string(det), now), true
+			return accountRow(row(), c.e, year, 0, &c.annual, b, ok, s.Factors.ID, c.detail, now), true
 		}
 		return nil, false
 	})
@@ -281,14 +402,19 @@ var accountCols = []string{"org_id", "year", "month", "industry", "division", "s
 	"emissions", "energy_tce", "value_added", "output_value", "intensity", "intensity_output", "level", "benchmark",
 	"k", "grade", "quality", "factor_set", "detail", "computed_at"}
 
-func accountRow(e ent, year, month int, a Account, b Benchmark, graded bool, set, det string, now time.Time) []any {
+// accountRow sets row (of len(accountCols)) to the account's values.
+func accountRow(row []any, e ent, year, month int, a *Account, b Benchmark, graded bool, set, det string, now time.Time) []any {
 	var bench, k, grade any
 	if month == 0 {
-		if kv, g, ok := Grade(a, b, graded); ok {
+		if kv, g, ok := Grade(*a, b, graded); ok {
 			bench, k, grade = b.Intensity, kv, g
 		}
 	}
-	return []any{e.id, year, month, e.industry, e.division, a.Scope1, a.Scope2, a.Total, a.Avoided, a.Emissions,
-		a.EnergyTCE, a.ValueAdded, a.OutputValue, nullFloat(a.HasIntensity, a.Intensity),
-		nullFloat(a.OutputValue > 0, a.IntensityOutput), string(a.Level), bench, k, grade, string(a.Quality), set, det, now}
+	row[0], row[1], row[2], row[3], row[4] = e.id, year, month, e.industry, e.division
+	row[5], row[6], row[7], row[8], row[9] = a.Scope1, a.Scope2, a.Total, a.Avoided, a.Emissions
+	row[10], row[11], row[12] = a.EnergyTCE, a.ValueAdded, a.OutputValue
+	row[13], row[14] = nullFloat(a.HasIntensity, a.Intensity), nullFloat(a.OutputValue > 0, a.IntensityOutput)
+	row[15], row[16], row[17], row[18], row[19] = string(a.Level), bench, k, grade, string(a.Quality)
+	row[20], row[21], row[22] = set, det, now
+	return row
 }

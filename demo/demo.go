@@ -47,10 +47,21 @@ const pcgStream = 0x6c6973687569
 type Options struct {
 	Seed        int64
 	Enterprises int // 10..100000
+	// ActivityYears are the years of monthly activity data (WriteActivity)
+	// to import for every enterprise once the organisations are committed,
+	// and to compute the carbon accounts of; nil for none. A year that has
+	// not ended yet gets the months up to the last whole one.
+	ActivityYears []int
 	// Progress, when not nil, is called as enterprises are written, after
 	// every batch of at most 500 and at the end (done == total). It runs
 	// inside the load's transaction and must be quick.
 	Progress func(done, total int)
+	// ActivityProgress, when not nil, follows the activity data: stage
+	// "activity" as enterprises' rows are generated and read (done of total
+	// enterprises), "store" while the rows are written (0 of rows, then rows
+	// of rows), "accounts" while the accounts are computed (0 of total
+	// enterprises, then the accounts computed).
+	ActivityProgress func(stage string, done, total int)
 }
 
 // Login is one demo login to print for the user.
@@ -64,6 +75,8 @@ type Login struct {
 // Result counts what Load wrote and lists one login per role.
 type Result struct {
 	Orgs, Users, Enterprises int
+	ActivityRows             int // activity figures imported
+	Accounts                 int // annual carbon accounts computed
 	Logins                   []Login
 }
 
@@ -113,12 +126,20 @@ func emptyQ(ctx context.Context, q store.Queryer) (bool, error) {
 // Load writes the demo data into an empty database, all in one transaction,
 // as the actor in ctx (cifp.System when there is none; another actor must be
 // an admin). It refuses with ECONFLICT when the database has organisations,
-// and with EINVALID when o.Enterprises is outside 10..100000.
+// and with EINVALID when o.Enterprises is outside 10..100000 or
+// o.ActivityYears has a year that has not begun.
+//
+// With o.ActivityYears it then imports the activity data of WriteActivity
+// through the carbon service, as one batch, and recomputes the accounts of
+// those years. The organisations stay when that fails: the error says so.
 func Load(ctx context.Context, db *store.DB, o Options) (Result, error) {
 	if o.Enterprises < MinEnterprises || o.Enterprises > MaxEnterprises {
 		msg := fmt.Sprintf("must be between %d and %d", MinEnterprises, MaxEnterprises)
 		return Result{}, cifp.Invalid("invalid demo options: the number of enterprises "+msg,
 			cifp.FieldError{Field: "enterprises", Value: strconv.Itoa(o.Enterprises), Message: msg})
+	}
+	if _, _, err := activityOptions(o, time.Now()); err != nil {
+		return Result{}, err
 	}
 	if a, ok := cifp.ActorFrom(ctx); !ok {
 		ctx = cifp.WithActor(ctx, cifp.System)
@@ -181,6 +202,11 @@ func Load(ctx context.Context, db *store.DB, o Options) (Result, error) {
 	})
 	if err != nil {
 		return Result{}, err
+	}
+	if len(o.ActivityYears) > 0 {
+		if err := loadActivity(ctx, db, d.orgs[d.inst:], o, &res); err != nil {
+			return res, err
+		}
 	}
 	return res, nil
 }

@@ -63,8 +63,13 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	dsn := dbFlag(fs)
 	seed := fs.Int64("seed", 1, "random seed: the same seed gives the same data")
 	n := fs.Int("enterprises", 2000, "number of enterprises, 10–100000")
+	activity := fs.String("activity-years", lastYear(), "years of monthly activity data to import and compute accounts for, e.g. 2024,2025, or none")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	years, err := parseYears(*activity)
+	if err != nil {
 		return err
 	}
 	start := time.Now()
@@ -74,12 +79,33 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	var bar *progressbar.ProgressBar
-	opts := demo.Options{Seed: *seed, Enterprises: *n}
+	opts := demo.Options{Seed: *seed, Enterprises: *n, ActivityYears: years}
 	if !*quiet {
-		bar = progressbar.NewOptions(*n, progressbar.OptionSetWriter(e.stderr), progressbar.OptionSetDescription("enterprises"),
-			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("rows"),
-			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+		newBar := func(total int, what, unit string) *progressbar.ProgressBar {
+			return progressbar.NewOptions(total, progressbar.OptionSetWriter(e.stderr), progressbar.OptionSetDescription(what),
+				progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString(unit),
+				progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+		}
+		bar = newBar(*n, "enterprises", "rows")
 		opts.Progress = func(done, total int) { bar.Set(done) }
+		stage := ""
+		opts.ActivityProgress = func(s string, done, total int) {
+			if s != stage {
+				bar.Finish()
+				stage = s
+				switch s {
+				case "activity":
+					bar = newBar(total, "activity data", "enterprises")
+				case "store":
+					bar = newBar(-1, fmt.Sprintf("storing %d activity rows", total), "rows")
+				default:
+					bar = newBar(-1, "computing accounts", "accounts")
+				}
+			}
+			if s == "activity" {
+				bar.Set(done)
+			}
+		}
 	}
 	res, err := demo.Load(ctx, db, opts)
 	if bar != nil {
@@ -92,7 +118,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	elapsed := time.Since(start)
-	fmt.Fprintf(e.stdout, "loaded %d organisations (%d enterprises) and %d users in %s\n", res.Orgs, res.Enterprises, res.Users, elapsed.Round(time.Millisecond))
+	fmt.Fprintf(e.stdout, "loaded %d organisations (%d enterprises) and %d users", res.Orgs, res.Enterprises, res.Users)
+	if len(years) > 0 {
+		fmt.Fprintf(e.stdout, ", %d activity rows and %d annual carbon accounts for %s", res.ActivityRows, res.Accounts, *activity)
+	}
+	fmt.Fprintf(e.stdout, " in %s\n", elapsed.Round(time.Millisecond))
 	if db.Dialect == store.SQLite {
 		path := strings.TrimPrefix(*dsn, "sqlite:")
 		var size int64

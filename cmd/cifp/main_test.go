@@ -58,7 +58,7 @@ func TestHelp(t *testing.T) {
 
 func TestAuditVerifyCLI(t *testing.T) {
 	db := tempDB(t)
-	if out, err := cli(t, "", "demo", "--db", db, "--enterprises", "10", "--quiet"); err != nil {
+	if out, err := cli(t, "", "demo", "--db", db, "--enterprises", "10", "--quiet", "--activity-years", "none"); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
 	out, err := cli(t, "", "audit", "verify", "--db", db)

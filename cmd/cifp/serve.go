@@ -36,6 +36,9 @@ type Config struct {
 	SecretFile string
 	// PublicURL is the base URL printed in QR codes; empty: the request's host.
 	PublicURL string
+	// DemoActivityYears are the years of demo activity data and carbon
+	// accounts (nil: none).
+	DemoActivityYears []int
 }
 
 // App is the running platform: database, services and HTTP server. Tests
@@ -79,14 +82,16 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		}
 		if empty {
 			start := time.Now()
-			res, err := demo.Load(ctx, db, demo.Options{Seed: cfg.DemoSeed, Enterprises: cfg.DemoEnterprises})
+			res, err := demo.Load(ctx, db, demo.Options{Seed: cfg.DemoSeed, Enterprises: cfg.DemoEnterprises,
+				ActivityYears: cfg.DemoActivityYears})
 			if err != nil {
 				db.Close()
 				return nil, fmt.Errorf("demo data: %w", err)
 			}
 			a.Demo = &res
 			logger.Info("demo data loaded", "seed", cfg.DemoSeed, "enterprises", res.Enterprises, "orgs", res.Orgs,
-				"users", res.Users, "duration_ms", time.Since(start).Milliseconds())
+				"users", res.Users, "activity_years", cfg.DemoActivityYears, "activity_rows", res.ActivityRows,
+				"accounts", res.Accounts, "duration_ms", time.Since(start).Milliseconds())
 		} else {
 			logins, err := demo.Logins(ctx, db)
 			if err != nil {
@@ -185,6 +190,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.Int64Var(&cfg.DemoSeed, "demo-seed", seed, "seed of the demo data (env CIFP_DEMO_SEED)")
 	n, _ := strconv.Atoi(getenv("CIFP_DEMO_ENTERPRISES", "2000"))
 	fs.IntVar(&cfg.DemoEnterprises, "demo-enterprises", n, "enterprises in the demo data, 10–100000 (env CIFP_DEMO_ENTERPRISES)")
+	activityYears := fs.String("demo-activity-years", getenv("CIFP_DEMO_ACTIVITY_YEARS", lastYear()),
+		"years of demo activity data and carbon accounts, e.g. 2024,2025, or none (env CIFP_DEMO_ACTIVITY_YEARS)")
 	fs.BoolVar(&cfg.CookieSecure, "cookie-secure", getenv("CIFP_COOKIE_SECURE", "1") != "0",
 		"mark cookies Secure; browsers still accept them on http://localhost (env CIFP_COOKIE_SECURE=0 to turn off)")
 	fs.StringVar(&cfg.SecretFile, "secret-file", getenv("CIFP_SECRET_FILE", "cifp.key"), "file of the key that signs QR-code links, created if missing (env CIFP_SECRET_FILE; CIFP_SECRET holds the key itself)")
@@ -192,6 +199,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&cfg.LogFormat, "log-format", getenv("CIFP_LOG_FORMAT", "text"), "log format: text or json (env CIFP_LOG_FORMAT)")
 	level := fs.String("log-level", getenv("CIFP_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env CIFP_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var err error
+	if cfg.DemoActivityYears, err = parseYears(*activityYears); err != nil {
 		return err
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
