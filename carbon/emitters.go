@@ -96,7 +96,7 @@ func (s *Service) KeyEmitters(ctx context.Context, year int) (KeyEmitterList, er
 		}
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+accountColumns+` FROM accounts a JOIN orgs o ON o.id = a.org_id
-		WHERE a.year = ? AND a.month = 0 AND (a.total >= ? OR a.energy_tce >= ?) ORDER BY a.total DESC`, year, min, minTCE)
+		WHERE a.year = ? AND (a.total >= ? OR a.energy_tce >= ?) ORDER BY a.total DESC`, year, min, minTCE)
 	if err != nil {
 		return KeyEmitterList{}, err
 	}
@@ -107,7 +107,7 @@ func (s *Service) KeyEmitters(ctx context.Context, year int) (KeyEmitterList, er
 		if err != nil {
 			return KeyEmitterList{}, err
 		}
-		acc.Lines, acc.Factors = nil, nil
+		acc.Lines, acc.Factors, acc.Months = nil, nil, nil
 		if rules := Meets(acc.Account); len(rules) > 0 {
 			list.Emitters = append(list.Emitters, KeyEmitter{StoredAccount: acc, Rules: rules})
 			if acc.Verified {

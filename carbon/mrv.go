@@ -175,7 +175,7 @@ func (s *Service) Submit(ctx context.Context, year int, verifierID int64) (Repor
 	if !found {
 		return Report{}, cifp.Invalid("unknown verifier", cifp.FieldError{Field: "verifier_org_id", Value: fmt.Sprint(verifierID), Message: "is not a verifier (核查机构)"})
 	}
-	annual, _, err := s.Account(ctx, a.OrgID, year)
+	annual, err := s.Account(ctx, a.OrgID, year)
 	if cifp.ErrorCode(err) == cifp.ENOTFOUND {
 		return Report{}, cifp.Invalid("no account", cifp.FieldError{Field: "year", Value: fmt.Sprint(year), Message: "has no carbon account: enter the year's activity data first"})
 	} else if err != nil {
@@ -330,7 +330,7 @@ type PublicGrade struct {
 // the caller has already checked a signed link.
 func (s *Service) Public(ctx context.Context, orgID int64, year int) (PublicGrade, error) {
 	a, err := scanAccount(s.db.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts a JOIN orgs o ON o.id = a.org_id
-		WHERE a.org_id = ? AND a.year = ? AND a.month = 0`, orgID, year))
+		WHERE a.org_id = ? AND a.year = ?`, orgID, year))
 	if err == sql.ErrNoRows {
 		return PublicGrade{}, cifp.Errorf(cifp.ENOTFOUND, "no carbon-efficiency code for this enterprise and year")
 	} else if err != nil {

@@ -81,7 +81,7 @@ func TestMRV(t *testing.T) {
 		if err != nil || r.Status != carbon.StatusAccepted {
 			t.Fatalf("accept: %+v %v", r, err)
 		}
-		acc, _, _ := w.carbon.Account(admin, w.a.ID, 2023)
+		acc, _ := w.carbon.Account(admin, w.a.ID, 2023)
 		if !acc.Verified {
 			t.Error("the accepted account is not verified")
 		}
@@ -100,7 +100,7 @@ func TestMRV(t *testing.T) {
 		if err != nil || c.Version != 2 || c.Status != carbon.StatusOpen {
 			t.Fatalf("open correction: %+v %v", c, err)
 		}
-		if acc, _, _ := w.carbon.Account(admin, w.a.ID, 2023); acc.Verified {
+		if acc, _ := w.carbon.Account(admin, w.a.ID, 2023); acc.Verified {
 			t.Error("an account under correction is still shown verified")
 		}
 		if err := importA(entA, ",2023-02,bituminous_coal,95,t\n"); err != nil {

@@ -78,13 +78,12 @@ type act struct {
 	Activity
 }
 
-// computed is an enterprise's accounts for the year: the year's, with its
-// detail (lines by source, factors used) as stored, and the months'.
+// computed is an enterprise's account for the year, with its detail (lines
+// by source, factors used, the months' figures) as stored.
 type computed struct {
 	e      ent
 	annual Account
 	detail string
-	months []monthAccount
 }
 
 // computeBatch is a run of enterprises whose activity rows were read, to be
@@ -122,12 +121,7 @@ func (s *Service) computeBatch(b *computeBatch, year int) {
 			b.err = fmt.Errorf("%s %d: %w", e.uscc, year, err)
 			return
 		}
-		det, err := json.Marshal(detail{Lines: c.annual.Lines, Factors: c.annual.Factors})
-		if err != nil {
-			b.err = err
-			return
-		}
-		c.detail, c.annual.Lines, c.annual.Factors = string(det), nil, nil
+		var months []MonthFigures
 		for k := lo; k < hi; {
 			m := b.acts[k].month
 			l := k
@@ -144,14 +138,17 @@ func (s *Service) computeBatch(b *computeBatch, year int) {
 					b.err = fmt.Errorf("%s %d-%02d: %w", e.uscc, year, m, err)
 					return
 				}
-				ma.Lines, ma.Factors = nil, nil
-				if c.months == nil {
-					c.months = make([]monthAccount, 0, 12)
-				}
-				c.months = append(c.months, monthAccount{m, ma})
+				months = append(months, MonthFigures{Month: m, Scope1: ma.Scope1, Scope2: ma.Scope2, Total: ma.Total,
+					Emissions: ma.Emissions, EnergyTCE: ma.EnergyTCE, Quality: ma.Quality})
 			}
 			k = l
 		}
+		det, err := json.Marshal(detail{Lines: c.annual.Lines, Factors: c.annual.Factors, Months: months})
+		if err != nil {
+			b.err = err
+			return
+		}
+		c.detail, c.annual.Lines, c.annual.Factors = string(det), nil, nil
 	}
 	b.acts = nil // the rows are no longer needed
 }
@@ -292,7 +289,7 @@ func (s *Service) computeYear(ctx context.Context, tx *store.Tx, year int, orgs 
 		}
 		if len(inds) > 0 {
 			rows, err := tx.Query(ctx, `SELECT org_id, industry, emissions, value_added, intensity FROM accounts
-				WHERE year = ? AND month = 0 AND industry IN (`+placeholders(len(inds))+`)`, append([]any{year}, inds...)...)
+				WHERE year = ? AND industry IN (`+placeholders(len(inds))+`)`, append([]any{year}, inds...)...)
 			if err != nil {
 				return 0, err
 			}
@@ -344,20 +341,15 @@ func (s *Service) computeYear(ctx context.Context, tx *store.Tx, year int, orgs 
 		block = block[len(accountCols):]
 		return r
 	}
-	i, m := 0, 0
+	i := 0
 	_, err = tx.CopyRows(ctx, "accounts", accountCols, func() ([]any, bool) {
-		for i < len(all) {
-			c := &all[i]
-			if m < len(c.months) {
-				ma := &c.months[m]
-				m++
-				return accountRow(row(), c.e, year, ma.month, &ma.Account, Benchmark{}, false, s.Factors.ID, "", now), true
-			}
-			i, m = i+1, 0
-			b, ok := bench[c.e.industry]
-			return accountRow(row(), c.e, year, 0, &c.annual, b, ok, s.Factors.ID, c.detail, now), true
+		if i == len(all) {
+			return nil, false
 		}
-		return nil, false
+		c := &all[i]
+		i++
+		b, ok := bench[c.e.industry]
+		return accountRow(row(), c.e, year, &c.annual, b, ok, s.Factors.ID, c.detail, now), true
 	})
 	if err != nil {
 		return 0, err
@@ -374,7 +366,7 @@ func (s *Service) computeYear(ctx context.Context, tx *store.Tx, year int, orgs 
 		if k, g, ok := Grade(a, b, ok); ok {
 			bv, kv, gv = b.Intensity, k, g
 		}
-		if _, err := tx.Exec(ctx, `UPDATE accounts SET benchmark = ?, k = ?, grade = ? WHERE org_id = ? AND year = ? AND month = 0`,
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET benchmark = ?, k = ?, grade = ? WHERE org_id = ? AND year = ?`,
 			bv, kv, gv, o.org, year); err != nil {
 			return 0, err
 		}
@@ -393,28 +385,21 @@ func (s *Service) computeYear(ctx context.Context, tx *store.Tx, year int, orgs 
 	return len(all), nil
 }
 
-type monthAccount struct {
-	month int
-	Account
-}
-
-var accountCols = []string{"org_id", "year", "month", "industry", "division", "scope1", "scope2", "total", "avoided",
+var accountCols = []string{"org_id", "year", "industry", "division", "scope1", "scope2", "total", "avoided",
 	"emissions", "energy_tce", "value_added", "output_value", "intensity", "intensity_output", "level", "benchmark",
 	"k", "grade", "quality", "factor_set", "detail", "computed_at"}
 
 // accountRow sets row (of len(accountCols)) to the account's values.
-func accountRow(row []any, e ent, year, month int, a *Account, b Benchmark, graded bool, set, det string, now time.Time) []any {
+func accountRow(row []any, e ent, year int, a *Account, b Benchmark, graded bool, set, det string, now time.Time) []any {
 	var bench, k, grade any
-	if month == 0 {
-		if kv, g, ok := Grade(*a, b, graded); ok {
-			bench, k, grade = b.Intensity, kv, g
-		}
+	if kv, g, ok := Grade(*a, b, graded); ok {
+		bench, k, grade = b.Intensity, kv, g
 	}
-	row[0], row[1], row[2], row[3], row[4] = e.id, year, month, e.industry, e.division
-	row[5], row[6], row[7], row[8], row[9] = a.Scope1, a.Scope2, a.Total, a.Avoided, a.Emissions
-	row[10], row[11], row[12] = a.EnergyTCE, a.ValueAdded, a.OutputValue
-	row[13], row[14] = nullFloat(a.HasIntensity, a.Intensity), nullFloat(a.OutputValue > 0, a.IntensityOutput)
-	row[15], row[16], row[17], row[18], row[19] = string(a.Level), bench, k, grade, string(a.Quality)
-	row[20], row[21], row[22] = set, det, now
+	row[0], row[1], row[2], row[3] = e.id, year, e.industry, e.division
+	row[4], row[5], row[6], row[7], row[8] = a.Scope1, a.Scope2, a.Total, a.Avoided, a.Emissions
+	row[9], row[10], row[11] = a.EnergyTCE, a.ValueAdded, a.OutputValue
+	row[12], row[13] = nullFloat(a.HasIntensity, a.Intensity), nullFloat(a.OutputValue > 0, a.IntensityOutput)
+	row[14], row[15], row[16], row[17], row[18] = string(a.Level), bench, k, grade, string(a.Quality)
+	row[19], row[20], row[21] = set, det, now
 	return row
 }

@@ -83,7 +83,6 @@ type StoredAccount struct {
 	USCC      string    `json:"uscc,omitempty"`
 	Name      string    `json:"name,omitempty"`
 	Year      int       `json:"year"`
-	Month     int       `json:"month"` // 0: the year
 	Industry  string    `json:"industry"`
 	Division  string    `json:"division"`
 	Account             // figures; Lines and Factors only for the year
@@ -93,6 +92,8 @@ type StoredAccount struct {
 	Verified  bool      `json:"verified"`
 	FactorSet string    `json:"factor_set"`
 	Computed  time.Time `json:"computed_at"`
+	// Months are the figures of each month with activity data.
+	Months []MonthFigures `json:"months"`
 	// YoY is the change from the previous year (annual accounts read one
 	// by one); nil when there is no previous year to compare with.
 	YoY *Change `json:"yoy,omitempty"`
@@ -104,10 +105,23 @@ func (a StoredAccount) Result() YearResult {
 		Year: a.Year, Account: a.Account, Benchmark: a.Benchmark, K: a.K, Grade: a.Grade}
 }
 
+// MonthFigures are a month's share of an account (月度数据), computed from
+// the month's own activity data.
+type MonthFigures struct {
+	Month     int     `json:"month"`
+	Scope1    float64 `json:"scope1_tco2"`
+	Scope2    float64 `json:"scope2_tco2"`
+	Total     float64 `json:"total_tco2"`
+	Emissions float64 `json:"emissions_tco2"`
+	EnergyTCE float64 `json:"energy_tce"`
+	Quality   Quality `json:"quality"`
+}
+
 // detail is the JSON kept with a year's account.
 type detail struct {
-	Lines   []Line       `json:"lines"`
-	Factors []UsedFactor `json:"factors"`
+	Lines   []Line         `json:"lines"`
+	Factors []UsedFactor   `json:"factors"`
+	Months  []MonthFigures `json:"months"`
 }
 
 func nullFloat(ok bool, v float64) any {
@@ -122,7 +136,7 @@ func (s *Service) Years(ctx context.Context, orgID int64) ([]int, error) {
 	if _, err := s.orgs.Get(ctx, orgID); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT year FROM accounts WHERE org_id = ? AND month = 0 ORDER BY year DESC`, orgID)
+	rows, err := s.db.Query(ctx, `SELECT year FROM accounts WHERE org_id = ? ORDER BY year DESC`, orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +152,7 @@ func (s *Service) Years(ctx context.Context, orgID int64) ([]int, error) {
 	return ys, rows.Err()
 }
 
-const accountColumns = `a.org_id, o.uscc, o.name, a.year, a.month, a.industry, a.division, a.scope1, a.scope2, a.total,
+const accountColumns = `a.org_id, o.uscc, o.name, a.year, a.industry, a.division, a.scope1, a.scope2, a.total,
 	a.avoided, a.emissions, a.energy_tce, a.value_added, a.output_value, a.intensity, a.intensity_output, a.level,
 	a.benchmark, a.k, a.grade, a.quality, a.factor_set, a.detail, a.computed_at,
 	EXISTS (SELECT 1 FROM carbon_reports r WHERE r.org_id = a.org_id AND r.year = a.year AND r.status = 'accepted'
@@ -149,7 +163,7 @@ func scanAccount(row interface{ Scan(...any) error }) (StoredAccount, error) {
 	var intensity, intensityOut, bench, k *float64
 	var grade *int
 	var det string
-	err := row.Scan(&a.OrgID, &a.USCC, &a.Name, &a.Year, &a.Month, &a.Industry, &a.Division, &a.Scope1, &a.Scope2, &a.Total,
+	err := row.Scan(&a.OrgID, &a.USCC, &a.Name, &a.Year, &a.Industry, &a.Division, &a.Scope1, &a.Scope2, &a.Total,
 		&a.Avoided, &a.Emissions, &a.EnergyTCE, &a.ValueAdded, &a.OutputValue, &intensity, &intensityOut, &a.Level,
 		&bench, &k, &grade, &a.Quality, &a.FactorSet, &det, &a.Computed, &a.Verified)
 	if err != nil {
@@ -170,55 +184,38 @@ func scanAccount(row interface{ Scan(...any) error }) (StoredAccount, error) {
 		if err := json.Unmarshal([]byte(det), &d); err != nil {
 			return a, fmt.Errorf("account %d/%d: detail: %w", a.OrgID, a.Year, err)
 		}
-		a.Lines, a.Factors = d.Lines, d.Factors
+		a.Lines, a.Factors, a.Months = d.Lines, d.Factors, d.Months
 	}
 	return a, nil
 }
 
-// Account returns an enterprise's account for a year (month 0) and its
-// months, in order. It returns ENOTFOUND when there is none or the actor may
-// not see the enterprise.
-func (s *Service) Account(ctx context.Context, orgID int64, year int) (StoredAccount, []StoredAccount, error) {
+// Account returns an enterprise's account for a year, with its months and
+// the change from the year before. It returns ENOTFOUND when there is none or
+// the actor may not see the enterprise.
+func (s *Service) Account(ctx context.Context, orgID int64, year int) (StoredAccount, error) {
 	if _, err := s.orgs.Get(ctx, orgID); err != nil {
-		return StoredAccount{}, nil, err
+		return StoredAccount{}, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+accountColumns+` FROM accounts a JOIN orgs o ON o.id = a.org_id
-		WHERE a.org_id = ? AND a.year = ? ORDER BY a.month`, orgID, year)
-	if err != nil {
-		return StoredAccount{}, nil, err
+	get := func(y int) (StoredAccount, error) {
+		return scanAccount(s.db.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts a JOIN orgs o ON o.id = a.org_id
+			WHERE a.org_id = ? AND a.year = ?`, orgID, y))
 	}
-	defer rows.Close()
-	var annual StoredAccount
-	var months []StoredAccount
-	found := false
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return StoredAccount{}, nil, err
-		}
-		if a.Month == 0 {
-			annual, found = a, true
-		} else {
-			months = append(months, a)
-		}
+	annual, err := get(year)
+	if err == sql.ErrNoRows {
+		return StoredAccount{}, cifp.Errorf(cifp.ENOTFOUND, "no carbon account for %d", year)
+	} else if err != nil {
+		return StoredAccount{}, err
 	}
-	if err := rows.Err(); err != nil {
-		return StoredAccount{}, nil, err
-	}
-	if !found {
-		return StoredAccount{}, nil, cifp.Errorf(cifp.ENOTFOUND, "no carbon account for %d", year)
-	}
-	prev, err := scanAccount(s.db.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts a JOIN orgs o ON o.id = a.org_id
-		WHERE a.org_id = ? AND a.year = ? AND a.month = 0`, orgID, year-1))
+	prev, err := get(year - 1)
 	if err == nil {
 		if c, ok := YearOnYear(annual.Account, prev.Account); ok {
 			c.PrevYear = year - 1
 			annual.YoY = &c
 		}
 	} else if err != sql.ErrNoRows {
-		return StoredAccount{}, nil, err
+		return StoredAccount{}, err
 	}
-	return annual, months, nil
+	return annual, nil
 }
 
 // Filter selects annual accounts for List. Zero values select everything of
@@ -243,7 +240,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]StoredAccount, int64, e
 	if err != nil {
 		return nil, 0, err
 	}
-	q := `SELECT ` + accountColumns + ` FROM accounts a JOIN orgs o ON o.id = a.org_id WHERE a.month = 0 AND a.year = ?`
+	q := `SELECT ` + accountColumns + ` FROM accounts a JOIN orgs o ON o.id = a.org_id WHERE a.year = ?`
 	args := []any{f.Year}
 	switch {
 	case a.Role.CityWide():
@@ -321,7 +318,7 @@ func (s *Service) LatestYear(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	q, args := `SELECT COALESCE(MAX(year), 0) FROM accounts WHERE month = 0`, []any{}
+	q, args := `SELECT COALESCE(MAX(year), 0) FROM accounts WHERE 1 = 1`, []any{}
 	if !a.Role.CityWide() {
 		q += ` AND org_id = ?`
 		args = append(args, a.OrgID)
@@ -346,7 +343,7 @@ func (s *Service) GradeByUSCC(ctx context.Context, uscc string, year int) (Publi
 	var orgID int64
 	var y int
 	err := s.db.QueryRow(ctx, `SELECT a.org_id, MAX(a.year) FROM accounts a JOIN orgs o ON o.id = a.org_id
-		WHERE o.uscc = ? AND a.month = 0 AND (? = 0 OR a.year = ?) GROUP BY a.org_id`, uscc, year, year).Scan(&orgID, &y)
+		WHERE o.uscc = ? AND (? = 0 OR a.year = ?) GROUP BY a.org_id`, uscc, year, year).Scan(&orgID, &y)
 	if err != nil {
 		if cifp.ErrorCode(store.MapError(err)) == cifp.ENOTFOUND {
 			return PublicGrade{}, cifp.Errorf(cifp.ENOTFOUND, "no carbon account for %s", uscc)

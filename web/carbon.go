@@ -97,26 +97,18 @@ func (s *Server) accountYear(r *http.Request) (org.Org, int, []int, error) {
 	return o, year, years, nil
 }
 
-type accountResponse struct {
-	Annual carbon.StoredAccount   `json:"annual"`
-	Months []carbon.StoredAccount `json:"months"`
-}
-
 func (s *Server) apiCarbonAccount(w http.ResponseWriter, r *http.Request) {
 	o, year, _, err := s.accountYear(r)
 	if err != nil {
 		s.problem(w, r, err)
 		return
 	}
-	annual, months, err := s.carbon.Account(r.Context(), o.ID, year)
+	annual, err := s.carbon.Account(r.Context(), o.ID, year)
 	if err != nil {
 		s.problem(w, r, err)
 		return
 	}
-	if months == nil {
-		months = []carbon.StoredAccount{}
-	}
-	writeJSON(w, http.StatusOK, accountResponse{Annual: annual, Months: months})
+	writeJSON(w, http.StatusOK, annual)
 }
 
 func (s *Server) apiCarbonChart(w http.ResponseWriter, r *http.Request) {
@@ -125,7 +117,7 @@ func (s *Server) apiCarbonChart(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	annual, months, err := s.carbon.Account(r.Context(), o.ID, year)
+	annual, err := s.carbon.Account(r.Context(), o.ID, year)
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -153,8 +145,8 @@ func (s *Server) apiCarbonChart(w http.ResponseWriter, r *http.Request) {
 		}
 	default:
 		c = Chart{Type: "bar", Series: []ChartSeries{{Name: pick("范围一 直接排放", "Scope 1")}, {Name: pick("范围二 间接排放", "Scope 2")}}}
-		byMonth := map[int]carbon.StoredAccount{}
-		for _, m := range months {
+		byMonth := map[int]carbon.MonthFigures{}
+		for _, m := range annual.Months {
 			byMonth[m.Month] = m
 		}
 		for m := 1; m <= 12; m++ {
@@ -547,11 +539,10 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int,
 	for k, v := range extra {
 		data[k] = v
 	}
-	annual, months, err := s.carbon.Account(r.Context(), o.ID, year)
+	annual, err := s.carbon.Account(r.Context(), o.ID, year)
 	switch {
 	case err == nil:
 		data["Account"] = annual
-		data["Months"] = months
 		data["CodeURL"] = s.codeURL(r, o.ID, year)
 	case cifp.ErrorCode(err) != cifp.ENOTFOUND:
 		s.fail(w, r, err)

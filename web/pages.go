@@ -134,7 +134,7 @@ func (s *Server) homePage(w http.ResponseWriter, r *http.Request) {
 		}
 		data["CarbonYear"] = year
 		if u.Role == cifp.RoleEnterprise {
-			if acc, _, err := s.carbon.Account(ctx, u.OrgID, year); err == nil {
+			if acc, err := s.carbon.Account(ctx, u.OrgID, year); err == nil {
 				data["Carbon"] = acc
 			}
 		} else {

@@ -101,7 +101,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/v1/carbon/accounts/export", cityWide, APIDoc{Tag: "carbon", Summary: "Annual carbon accounts as .xlsx",
 		Query: carbonQuery, Produces: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, s.carbonExport)
 	s.handle("GET /api/v1/carbon/accounts/{id}", carbonReaders, APIDoc{Tag: "carbon", Summary: "An enterprise's account for a year and its months",
-		Query: []Param{{Name: "year", Desc: "default: the latest"}}, Response: accountResponse{}}, s.apiCarbonAccount)
+		Query: []Param{{Name: "year", Desc: "default: the latest"}}, Response: carbon.StoredAccount{}}, s.apiCarbonAccount)
 	s.handle("GET /api/v1/carbon/accounts/{id}/chart", carbonReaders, APIDoc{Tag: "carbon", Summary: "Chart data of an account: monthly scopes or sources",
 		Query: []Param{{Name: "year"}, {Name: "kind", Desc: "monthly (default) or sources"}}, Response: Chart{}}, s.apiCarbonChart)
 	s.handle("POST /api/v1/carbon/activity", carbonWriters, APIDoc{Tag: "carbon", Summary: "Add activity data in bulk (utilities, enterprise systems); all or nothing",

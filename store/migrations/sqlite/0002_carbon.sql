@@ -24,9 +24,11 @@ CREATE TABLE activity_batches (
 
 -- Activity data (活动数据): one figure per enterprise, period and item, in the
 -- item's canonical unit (input and unit keep what was given). month 0 is a
--- figure for the whole year. The tenant key comes first.
+-- figure for the whole year. The tenant key comes first. No foreign keys:
+-- millions of rows are bulk-loaded, the service checks every row's enterprise
+-- and batch, and organisations are never deleted.
 CREATE TABLE activity (
-    org_id    INTEGER NOT NULL REFERENCES orgs (id),
+    org_id    INTEGER NOT NULL,
     year      INTEGER NOT NULL,
     month     INTEGER NOT NULL CHECK (month BETWEEN 0 AND 12),
     item      TEXT    NOT NULL,
@@ -34,17 +36,16 @@ CREATE TABLE activity (
     input     REAL    NOT NULL,
     unit      TEXT    NOT NULL,
     quality   TEXT    NOT NULL CHECK (quality IN ('metered', 'reported', 'estimated')),
-    batch_id  INTEGER NOT NULL REFERENCES activity_batches (id),
+    batch_id  INTEGER NOT NULL,
     PRIMARY KEY (org_id, year, month, item)
 ) WITHOUT ROWID;
 CREATE INDEX activity_year ON activity (year, org_id);
 
--- Carbon accounts: per enterprise and month, and the year (month 0). Only the
--- year's row carries the detail (lines by source, factors used) and the grade.
+-- Carbon accounts: one row per enterprise and year, with the grade; detail
+-- holds the lines by source, the factors used and the months' figures (JSON).
 CREATE TABLE accounts (
     org_id           INTEGER NOT NULL REFERENCES orgs (id),
     year             INTEGER NOT NULL,
-    month            INTEGER NOT NULL,
     industry         TEXT    NOT NULL,
     division         TEXT    NOT NULL,
     scope1           REAL    NOT NULL,
@@ -62,14 +63,14 @@ CREATE TABLE accounts (
     k                REAL,
     grade            INTEGER,
     quality          TEXT    NOT NULL,
-    factor_set       TEXT    NOT NULL REFERENCES factor_sets (id),
+    factor_set       TEXT    NOT NULL,
     detail           TEXT    NOT NULL,
     computed_at      TIMESTAMP NOT NULL,
-    PRIMARY KEY (org_id, year, month)
+    PRIMARY KEY (org_id, year)
 ) WITHOUT ROWID;
-CREATE INDEX accounts_year_grade ON accounts (year, month, grade);
-CREATE INDEX accounts_year_division ON accounts (year, month, division);
-CREATE INDEX accounts_year_industry ON accounts (year, month, industry);
+CREATE INDEX accounts_year_grade ON accounts (year, grade);
+CREATE INDEX accounts_year_division ON accounts (year, division);
+CREATE INDEX accounts_year_industry ON accounts (year, industry);
 
 -- Industry benchmarks (行业碳效基准) per year: computed from the accounts, or
 -- configured by an administrator from a published source.
