@@ -111,47 +111,67 @@ type Account struct {
 //	E      = Scope1 + Scope2 − self-generated zero-carbon electricity × EF_grid
 //	energy = Σ fuel × tce coefficient (GB/T 2589, else NCV / 29.3076)
 //	         + net electricity × 0.1229 tce/MWh + net heat × 0.03412 tce/GJ
-func Compute(fs *FactorSet, in Inputs) (Account, error) {
+func Compute(fs *FactorSet, in Inputs) (Account, error) { return compute(fs, in, true) }
+
+// itemQty is one item's summed quantity.
+type itemQty struct {
+	item string
+	q    float64
+}
+
+// compute is Compute; without detail it leaves out Lines and Factors, for
+// the figures of months, which store no breakdown.
+func compute(fs *FactorSet, in Inputs, detail bool) (Account, error) {
 	var a Account
-	qty := map[string]float64{}
-	var items []string
+	// A handful of items: a slice beats a map.
+	qty := make([]itemQty, 0, 8)
 	for _, act := range in.Activities {
-		if _, _, ok := fs.ItemUnit(act.Item); !ok {
-			return a, cifp.Errorf(cifp.EINVALID, "unknown item %q", act.Item)
+		i := 0
+		for i < len(qty) && qty[i].item != act.Item {
+			i++
 		}
-		if _, seen := qty[act.Item]; !seen {
-			items = append(items, act.Item)
+		if i == len(qty) {
+			if _, _, ok := fs.ItemUnit(act.Item); !ok {
+				return a, cifp.Errorf(cifp.EINVALID, "unknown item %q", act.Item)
+			}
+			qty = append(qty, itemQty{item: act.Item})
 		}
-		qty[act.Item] += act.Quantity
+		qty[i].q += act.Quantity
 		a.Quality = Worst(a.Quality, act.Quality)
 	}
-	sort.Strings(items)
-	used := map[string]bool{}
+	sort.Slice(qty, func(i, j int) bool { return qty[i].item < qty[j].item })
 	use := func(f UsedFactor) {
-		if !used[f.Code] {
-			used[f.Code] = true
-			a.Factors = append(a.Factors, f)
+		if !detail {
+			return
 		}
+		for _, u := range a.Factors {
+			if u.Code == f.Code {
+				return
+			}
+		}
+		a.Factors = append(a.Factors, f)
 	}
 	tceGJ := fs.Other["tce_gj"].Value
 	var grid *GridFactor
 	gridEF := func() (float64, error) {
 		if grid == nil {
-			g, err := fs.Electricity(in.GridKind, in.Province, in.Year)
+			g, err := fs.electricityCached(in.GridKind, in.Province, in.Year)
 			if err != nil {
 				return 0, err
 			}
 			grid = &g
-			use(UsedFactor{Code: fmt.Sprintf("electricity:%s:%s", g.Kind, g.Region), Year: g.Year, Value: g.Value,
-				Unit: "tCO2/MWh", Confidence: g.Confidence, Source: g.Source})
+			if detail {
+				use(UsedFactor{Code: "electricity:" + g.Kind + ":" + g.Region, Year: g.Year, Value: g.Value,
+					Unit: "tCO2/MWh", Confidence: g.Confidence, Source: g.Source})
+			}
 		}
 		return grid.Value, nil
 	}
 	heat := fs.Other["heat_purchased"]
 	elecTCE := fs.Other["electricity_tce_equivalent"] // kgce per kWh = tce per MWh
 	heatTCE := fs.Other["heat_tce"]
-	for _, item := range items {
-		q := qty[item]
+	for _, iq := range qty {
+		item, q := iq.item, iq.q
 		l := Line{Item: item, Quantity: q}
 		_, l.Unit, _ = fs.ItemUnit(item)
 		switch item {
@@ -192,8 +212,10 @@ func Compute(fs *FactorSet, in Inputs) (Account, error) {
 			l.Scope, l.Factor = 1, f.EF()
 			l.TCO2 = q * l.Factor
 			a.Scope1 += l.TCO2
-			use(UsedFactor{Code: f.Code, Value: l.Factor, Unit: "tCO2/" + f.Unit, Confidence: f.Confidence,
-				Source: fmt.Sprintf("%s: NCV %g GJ/%s × CC %g tC/GJ × OF %g × 44/12", f.Source, f.NCV, f.Unit, f.CarbonContent, f.Oxidation)})
+			if detail {
+				use(UsedFactor{Code: f.Code, Value: l.Factor, Unit: "tCO2/" + f.Unit, Confidence: f.Confidence,
+					Source: fmt.Sprintf("%s: NCV %g GJ/%s × CC %g tC/GJ × OF %g × 44/12", f.Source, f.NCV, f.Unit, f.CarbonContent, f.Oxidation)})
+			}
 			if f.TCE > 0 {
 				l.TCE = q * f.TCE
 				use(UsedFactor{Code: f.Code + "_tce", Value: f.TCE, Unit: "tce/" + f.Unit, Confidence: "R", Source: "GB/T 2589-2020"})
@@ -203,7 +225,9 @@ func Compute(fs *FactorSet, in Inputs) (Account, error) {
 			}
 		}
 		a.EnergyTCE += l.TCE
-		a.Lines = append(a.Lines, l)
+		if detail {
+			a.Lines = append(a.Lines, l)
+		}
 	}
 	a.Total = a.Scope1 + a.Scope2
 	a.Emissions = a.Total - a.Avoided

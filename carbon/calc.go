@@ -108,6 +108,12 @@ type ActivityParser struct {
 	errs   []cifp.FieldError
 	nerrs  int
 	usccOK map[string]bool
+	conv   map[[2]string]conversion // (item, unit) → factor, or the error
+}
+
+type conversion struct {
+	factor float64
+	err    error
 }
 
 type rowKey struct {
@@ -120,7 +126,8 @@ type rowKey struct {
 // not nil, tells whether an enterprise exists (an unknown one is an error);
 // now bounds the periods (no future period).
 func NewActivityParser(fs *FactorSet, header []string, now time.Time, known func(string) bool) (*ActivityParser, error) {
-	p := &ActivityParser{fs: fs, now: now, known: known, index: map[string]int{}, seen: map[rowKey]int{}, usccOK: map[string]bool{}}
+	p := &ActivityParser{fs: fs, now: now, known: known, index: map[string]int{}, seen: map[rowKey]int{}, usccOK: map[string]bool{},
+		conv: map[[2]string]conversion{}}
 	var fe []cifp.FieldError
 	for i, h := range header {
 		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
@@ -218,7 +225,12 @@ func (p *ActivityParser) Parse(line int, rec []string) (Row, bool) {
 	default:
 		r.Input = q
 		if itemOK {
-			if r.Quantity, err = p.fs.Convert(r.Item, q, r.Unit); err != nil {
+			c, ok := p.conv[[2]string{r.Item, r.Unit}]
+			if !ok {
+				c.factor, c.err = p.fs.Convert(r.Item, 1, r.Unit)
+				p.conv[[2]string{r.Item, r.Unit}] = c
+			}
+			if r.Quantity, err = q*c.factor, c.err; err != nil {
 				p.fail(line, "unit", r.Unit, cifp.ErrorFields(err)[0].Message)
 			}
 		}

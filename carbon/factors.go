@@ -76,6 +76,31 @@ type FactorSet struct {
 	Other     map[string]Other              `json:"other"`
 	Regions   map[string]string             `json:"regions"` // province code → grid region
 	UnitTable map[string]map[string]float64 `json:"-"`       // dimension → unit → factor to the canonical unit
+
+	gridCache sync.Map // gridKey → gridChoice: Electricity's answers, for bulk computing
+}
+
+type gridKey struct {
+	kind, province string
+	year           int
+}
+
+type gridChoice struct {
+	g   GridFactor
+	err error
+}
+
+// electricityCached is Electricity, remembered: a factor set does not
+// change once built.
+func (fs *FactorSet) electricityCached(kind, province string, year int) (GridFactor, error) {
+	k := gridKey{kind, province, year}
+	if c, ok := fs.gridCache.Load(k); ok {
+		c := c.(gridChoice)
+		return c.g, c.err
+	}
+	g, err := fs.Electricity(kind, province, year)
+	fs.gridCache.Store(k, gridChoice{g, err})
+	return g, err
 }
 
 // The default factor set: the reference data, with sources, in data/.

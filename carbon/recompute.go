@@ -133,7 +133,7 @@ func (s *Service) computeBatch(b *computeBatch, year int) {
 				for x := k; x < l; x++ {
 					in.Activities = append(in.Activities, b.acts[x].Activity)
 				}
-				ma, err := Compute(s.Factors, in)
+				ma, err := compute(s.Factors, in, false)
 				if err != nil {
 					b.err = fmt.Errorf("%s %d-%02d: %w", e.uscc, year, m, err)
 					return
