@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -55,6 +56,9 @@ func (s *Service) ImportActivity(ctx context.Context, r io.Reader, format string
 	if err != nil {
 		return ImportResult{}, err
 	}
+	if !opt.Replace {
+		return s.importStream(ctx, r, format, byUSCC, opt)
+	}
 	h := sha256.New()
 	var p *ActivityParser
 	var rows [][]Row
@@ -66,13 +70,7 @@ func (s *Service) ImportActivity(ctx context.Context, r io.Reader, format string
 			return err
 		}
 		if row, ok := p.Parse(line, rec); ok {
-			// The parsed strings point into the line read: keep the
-			// directory's USCC and one copy of each code instead, so that the
-			// lines of a large file are not all kept until it is stored.
-			row.USCC = byUSCC[row.USCC].uscc
-			row.Item, row.Unit = internString(strs, row.Item), internString(strs, row.Unit)
-			row.Quality = Quality(internString(strs, string(row.Quality)))
-			rows = appendRow(rows, row)
+			rows = appendRow(rows, compactRow(row, byUSCC, strs))
 		}
 		return nil
 	})
@@ -91,10 +89,232 @@ func (s *Service) ImportActivity(ctx context.Context, r io.Reader, format string
 	return s.store(ctx, rows, byUSCC, hex.EncodeToString(h.Sum(nil)), opt)
 }
 
-// rowChunk is how many rows a chunk of parsed rows holds. Millions of rows
-// are kept in chunks rather than in one slice, which would be copied again
-// and again as it grows.
-const rowChunk = 1 << 14
+// compactRow keeps the directory's USCC and one copy of each code instead
+// of strings that point into the line read, so that the lines of a large
+// file are not all kept until it is stored.
+func compactRow(row Row, byUSCC map[string]ent, strs map[string]string) Row {
+	row.USCC = byUSCC[row.USCC].uscc
+	row.Item, row.Unit = internString(strs, row.Item), internString(strs, row.Unit)
+	row.Quality = Quality(internString(strs, string(row.Quality)))
+	return row
+}
+
+// errStopped tells the parsing goroutine that the insert has stopped.
+var errStopped = errors.New("stopped")
+
+// importStream parses the file and inserts its rows at the same time, on two
+// cores, inside one transaction: a new figure needs no look-up before it is
+// written. The checks against what is recorded run after the insert, still
+// in the transaction: a figure already recorded fails the insert on the key
+// (and is then named by a second look), a locked year is looked up for the
+// rows inserted; any problem rolls everything back.
+func (s *Service) importStream(ctx context.Context, r io.Reader, format string, byUSCC map[string]ent, opt ImportOptions) (ImportResult, error) {
+	actor, _ := cifp.ActorFrom(ctx)
+	if opt.Source == "" {
+		opt.Source = "import"
+	}
+	var (
+		h        = sha256.New()
+		p        *ActivityParser
+		all      [][]Row // every valid row, in chunks; also sent to the insert
+		parseErr error
+		ch       = make(chan []Row, 4)
+		done     = make(chan struct{})
+		finished = make(chan struct{})
+	)
+	const chunk = 4096
+	go func() {
+		defer close(finished)
+		defer close(ch)
+		strs := map[string]string{}
+		cur := make([]Row, 0, chunk)
+		send := func() error {
+			if len(cur) == 0 {
+				return nil
+			}
+			all = append(all, cur)
+			select {
+			case ch <- cur:
+			case <-done:
+				return errStopped
+			}
+			cur = make([]Row, 0, chunk)
+			return nil
+		}
+		parseErr = sheet.Each(io.TeeReader(r, h), format, func(line int, rec []string) error {
+			if line == 1 {
+				var err error
+				p, err = NewActivityParser(s.Factors, rec, s.Now(), func(u string) bool { _, ok := byUSCC[u]; return ok })
+				return err
+			}
+			if row, ok := p.Parse(line, rec); ok {
+				cur = append(cur, compactRow(row, byUSCC, strs))
+				if len(cur) == chunk {
+					return send()
+				}
+			}
+			return nil
+		})
+		if parseErr == nil {
+			parseErr = send()
+		}
+	}()
+	stop := func() {
+		select {
+		case <-done:
+		default:
+			close(done)
+		}
+		<-finished
+	}
+	defer stop()
+
+	var res ImportResult
+	var copyErr error
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO activity_batches (actor_user, actor_org, source, filename, sha256, rows, created_at)
+			VALUES (?, ?, ?, ?, '', 0, ?) RETURNING id`, nullID(actor.UserID), nullID(actor.OrgID), opt.Source, opt.Filename,
+			store.Now()).Scan(&res.Batch); err != nil {
+			return err
+		}
+		const ncols = 9
+		var block []any
+		var cur []Row
+		i := 0
+		_, copyErr = tx.CopyRows(ctx, "activity", []string{"org_id", "year", "month", "item", "quantity", "input", "unit", "quality", "batch_id"},
+			func() ([]any, bool) {
+				for i == len(cur) {
+					next, ok := <-ch
+					if !ok {
+						return nil, false
+					}
+					cur, i = next, 0
+				}
+				r := &cur[i]
+				i++
+				if len(block) < ncols {
+					block = make([]any, 1024*ncols)
+				}
+				v := block[:ncols:ncols]
+				block = block[ncols:]
+				v[0], v[1], v[2], v[3], v[4] = byUSCC[r.USCC].id, r.Period.Year, r.Period.Month, r.Item, r.Quantity
+				v[5], v[6], v[7], v[8] = r.Input, r.Unit, string(r.Quality), res.Batch
+				return v, true
+			})
+		stop()
+		switch {
+		case parseErr != nil && parseErr != errStopped:
+			return parseErr
+		case p == nil:
+			return cifp.Errorf(cifp.EINVALID, "the file is empty: the first row must be the header %s", ActivityHeader)
+		case p.Err() != nil:
+			return p.Err()
+		case copyErr != nil:
+			return copyErr
+		}
+		touched := map[orgYear]bool{}
+		yearSet := map[int]bool{}
+		for _, c := range all {
+			for i := range c {
+				touched[orgYear{byUSCC[c[i].USCC].id, c[i].Period.Year}] = true
+				yearSet[c[i].Period.Year] = true
+			}
+			res.Rows += len(c)
+		}
+		if res.Rows == 0 {
+			return cifp.Errorf(cifp.EINVALID, "the file has a header but no data rows")
+		}
+		for y := range yearSet {
+			res.Years = append(res.Years, y)
+		}
+		sort.Ints(res.Years)
+		orgs := map[int64]bool{}
+		for k := range touched {
+			orgs[k.org] = true
+		}
+		res.Enterprises = len(orgs)
+		locked, err := lockedYears(ctx, tx, res.Years)
+		if err != nil {
+			return err
+		}
+		if fe := s.conflicts(all, byUSCC, locked, nil); len(fe) > 0 {
+			return &cifp.Error{Code: cifp.EINVALID, Message: cifp.Problems(len(fe)) + " with what is already recorded; nothing was imported", Fields: fe}
+		}
+		digest := hex.EncodeToString(h.Sum(nil))
+		if _, err := tx.Exec(ctx, `UPDATE activity_batches SET rows = ?, sha256 = ? WHERE id = ?`, res.Rows, digest, res.Batch); err != nil {
+			return err
+		}
+		if err := recordBatch(ctx, tx, res, orgs, opt, digest); err != nil {
+			return err
+		}
+		if opt.SkipRecompute {
+			return nil
+		}
+		return s.recompute(ctx, tx, touched)
+	})
+	if err != nil && copyErr != nil && cifp.ErrorCode(copyErr) == cifp.ECONFLICT {
+		// Some figure is recorded already: name the rows.
+		return ImportResult{}, s.explainConflict(ctx, all, byUSCC, copyErr)
+	}
+	if err != nil {
+		return ImportResult{}, err
+	}
+	return res, nil
+}
+
+// explainConflict names the rows whose figures are already recorded, after
+// an insert failed on the key.
+func (s *Service) explainConflict(ctx context.Context, all [][]Row, byUSCC map[string]ent, cause error) error {
+	years := map[int]bool{}
+	orgs := map[int64]bool{}
+	for _, c := range all {
+		for i := range c {
+			years[c[i].Period.Year] = true
+			orgs[byUSCC[c[i].USCC].id] = true
+		}
+	}
+	var ys []int
+	for y := range years {
+		ys = append(ys, y)
+	}
+	existing, err := existingKeys(ctx, s.db, ys, orgs)
+	if err != nil {
+		return err
+	}
+	if fe := s.conflicts(all, byUSCC, nil, existing); len(fe) > 0 {
+		return &cifp.Error{Code: cifp.EINVALID, Message: cifp.Problems(len(fe)) + " with what is already recorded; nothing was imported", Fields: fe}
+	}
+	return cause
+}
+
+// conflicts lists the rows in a locked year or already recorded.
+func (s *Service) conflicts(all [][]Row, byUSCC map[string]ent, locked map[orgYear]lock, existing map[actKey]bool) []cifp.FieldError {
+	var fe []cifp.FieldError
+	if len(locked) == 0 && len(existing) == 0 {
+		return nil
+	}
+	for _, c := range all {
+		for i := range c {
+			r := &c[i]
+			e := byUSCC[r.USCC]
+			if v, ok := locked[orgYear{e.id, r.Period.Year}]; ok {
+				fe = append(fe, cifp.FieldError{Row: r.Line, Column: "B", Field: "period", Value: r.Period.String(),
+					Message: fmt.Sprintf("%d of %s is locked: its report (version %d) is %s; open a correction first", r.Period.Year, e.name, v.version, v.status)})
+			} else if existing[actKey{e.id, r.Period.Year, r.Period.Month, r.Item}] {
+				fe = append(fe, cifp.FieldError{Row: r.Line, Column: "C", Field: "item", Value: r.Item,
+					Message: fmt.Sprintf("%s of %s for %s is already recorded; send it with replace to correct it", r.Item, e.name, r.Period)})
+			}
+			if len(fe) >= maxListed {
+				return fe
+			}
+		}
+	}
+	return fe
+}
+
+// rowChunk is how many parsed rows a chunk holds: a large file's rows are
+// kept in chunks rather than one growing slice.
+const rowChunk = 16 << 10
 
 // appendRow appends r to the last chunk, or to a new one when it is full.
 func appendRow(chunks [][]Row, r Row) [][]Row {
@@ -286,23 +506,7 @@ func (s *Service) store(ctx context.Context, rows [][]Row, byUSCC map[string]ent
 			}); err != nil {
 			return err
 		}
-		var ents []string
-		for id := range orgs {
-			if len(ents) == 20 {
-				ents = append(ents, fmt.Sprintf("… %d more", len(orgs)-20))
-				break
-			}
-			ents = append(ents, fmt.Sprint(id))
-		}
-		orgID := int64(0)
-		if len(orgs) == 1 {
-			for id := range orgs {
-				orgID = id
-			}
-		}
-		if err := audit.Record(ctx, tx, audit.Change{Action: "activity." + opt.Source, Entity: "activity_batch", EntityID: res.Batch, OrgID: orgID,
-			After: map[string]any{"rows": n, "enterprises": len(orgs), "years": res.Years, "file": opt.Filename,
-				"sha256": digest, "replace": opt.Replace, "org_ids": ents}}); err != nil {
+		if err := recordBatch(ctx, tx, res, orgs, opt, digest); err != nil {
 			return err
 		}
 		if opt.SkipRecompute {
@@ -314,6 +518,27 @@ func (s *Service) store(ctx context.Context, rows [][]Row, byUSCC map[string]ent
 		return ImportResult{}, err
 	}
 	return res, nil
+}
+
+// recordBatch writes the audit entry of an import.
+func recordBatch(ctx context.Context, tx *store.Tx, res ImportResult, orgs map[int64]bool, opt ImportOptions, digest string) error {
+	var ents []string
+	var orgID int64
+	for id := range orgs {
+		orgID = id
+		if len(ents) == 20 {
+			ents = append(ents, fmt.Sprintf("… %d more", len(orgs)-20))
+			break
+		}
+		ents = append(ents, fmt.Sprint(id))
+	}
+	if len(orgs) != 1 {
+		orgID = 0
+	}
+	sort.Strings(ents)
+	return audit.Record(ctx, tx, audit.Change{Action: "activity." + opt.Source, Entity: "activity_batch", EntityID: res.Batch, OrgID: orgID,
+		After: map[string]any{"rows": res.Rows, "enterprises": len(orgs), "years": res.Years, "file": opt.Filename,
+			"sha256": digest, "replace": opt.Replace, "org_ids": ents}})
 }
 
 func nullID(id int64) any {

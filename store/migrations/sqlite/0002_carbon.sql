@@ -24,7 +24,9 @@ CREATE TABLE activity_batches (
 
 -- Activity data (活动数据): one figure per enterprise, period and item, in the
 -- item's canonical unit (input and unit keep what was given). month 0 is a
--- figure for the whole year. The tenant key comes first. No foreign keys:
+-- figure for the whole year. The key leads with the year, so that the
+-- recompute of a year reads it in key order, and holds the tenant key (org_id)
+-- for distribution. No foreign keys:
 -- millions of rows are bulk-loaded, the service checks every row's enterprise
 -- and batch, and organisations are never deleted.
 CREATE TABLE activity (
@@ -37,9 +39,8 @@ CREATE TABLE activity (
     unit      TEXT    NOT NULL,
     quality   TEXT    NOT NULL CHECK (quality IN ('metered', 'reported', 'estimated')),
     batch_id  INTEGER NOT NULL,
-    PRIMARY KEY (org_id, year, month, item)
+    PRIMARY KEY (year, org_id, month, item)
 ) WITHOUT ROWID;
-CREATE INDEX activity_year ON activity (year, org_id);
 
 -- Carbon accounts: one row per enterprise and year, with the grade; detail
 -- holds the lines by source, the factors used and the months' figures (JSON).
