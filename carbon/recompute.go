@@ -179,7 +179,7 @@ func (s *Service) computeAll(ctx context.Context, tx *store.Tx, year int, orgs m
 		q += ` AND org_id IN (` + placeholders(len(ids)) + `)`
 		args = append(args, ids...)
 	}
-	rows, err := tx.Query(ctx, q+` ORDER BY org_id, month`, args...)
+	rows, err := tx.Query(ctx, q+` ORDER BY year, org_id, month, item`, args...)
 	if err != nil {
 		return nil, err
 	}
