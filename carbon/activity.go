@@ -177,11 +177,10 @@ func (s *Service) importStream(ctx context.Context, r io.Reader, format string, 
 			store.Now()).Scan(&res.Batch); err != nil {
 			return err
 		}
-		const ncols = 9
-		var block []any
+		var vals rowValues
 		var cur []Row
 		i := 0
-		_, copyErr = tx.CopyRows(ctx, "activity", []string{"org_id", "year", "month", "item", "quantity", "input", "unit", "quality", "batch_id"},
+		_, copyErr = tx.CopyRows(ctx, "activity", activityCols,
 			func() ([]any, bool) {
 				for i == len(cur) {
 					next, ok := <-ch
@@ -192,14 +191,7 @@ func (s *Service) importStream(ctx context.Context, r io.Reader, format string, 
 				}
 				r := &cur[i]
 				i++
-				if len(block) < ncols {
-					block = make([]any, 1024*ncols)
-				}
-				v := block[:ncols:ncols]
-				block = block[ncols:]
-				v[0], v[1], v[2], v[3], v[4] = byUSCC[r.USCC].id, r.Period.Year, r.Period.Month, r.Item, r.Quantity
-				v[5], v[6], v[7], v[8] = r.Input, r.Unit, string(r.Quality), res.Batch
-				return v, true
+				return vals.of(r, byUSCC[r.USCC].id, res.Batch), true
 			})
 		stop()
 		switch {
@@ -480,12 +472,9 @@ func (s *Service) store(ctx context.Context, rows [][]Row, byUSCC map[string]ent
 				}
 			}
 		}
-		// Rows are handed out of blocks, one allocation per 1024 rows; each
-		// row keeps its own values, whatever CopyRows does with them.
-		const ncols = 9
-		var block []any
+		var vals rowValues
 		ci, i := 0, 0
-		if _, err := tx.CopyRows(ctx, "activity", []string{"org_id", "year", "month", "item", "quantity", "input", "unit", "quality", "batch_id"},
+		if _, err := tx.CopyRows(ctx, "activity", activityCols,
 			func() ([]any, bool) {
 				for ci < len(rows) && i == len(rows[ci]) {
 					ci, i = ci+1, 0
@@ -495,14 +484,7 @@ func (s *Service) store(ctx context.Context, rows [][]Row, byUSCC map[string]ent
 				}
 				r := &rows[ci][i]
 				i++
-				if len(block) < ncols {
-					block = make([]any, 1024*ncols)
-				}
-				v := block[:ncols:ncols]
-				block = block[ncols:]
-				v[0], v[1], v[2], v[3], v[4] = byUSCC[r.USCC].id, r.Period.Year, r.Period.Month, r.Item, r.Quantity
-				v[5], v[6], v[7], v[8] = r.Input, r.Unit, string(r.Quality), res.Batch
-				return v, true
+				return vals.of(r, byUSCC[r.USCC].id, res.Batch), true
 			}); err != nil {
 			return err
 		}
@@ -518,6 +500,26 @@ func (s *Service) store(ctx context.Context, rows [][]Row, byUSCC map[string]ent
 		return ImportResult{}, err
 	}
 	return res, nil
+}
+
+// activityCols are the columns of an activity row, in rowValues' order.
+var activityCols = []string{"org_id", "year", "month", "item", "quantity", "input", "unit", "quality", "batch_id"}
+
+// rowValues hands out the values of activity rows for CopyRows from blocks,
+// one allocation per 1024 rows; each row keeps its own values, whatever
+// CopyRows does with them.
+type rowValues struct{ block []any }
+
+func (w *rowValues) of(r *Row, orgID, batch int64) []any {
+	n := len(activityCols)
+	if len(w.block) < n {
+		w.block = make([]any, 1024*n)
+	}
+	v := w.block[:n:n]
+	w.block = w.block[n:]
+	v[0], v[1], v[2], v[3], v[4] = orgID, r.Period.Year, r.Period.Month, r.Item, r.Quantity
+	v[5], v[6], v[7], v[8] = r.Input, r.Unit, string(r.Quality), batch
+	return v
 }
 
 // recordBatch writes the audit entry of an import.
