@@ -1,7 +1,6 @@
 package carbon
 
 import (
-	"fmt"
 	"sort"
 
 	"cifp"
@@ -140,16 +139,16 @@ func compute(fs *FactorSet, in Inputs, detail bool) (Account, error) {
 		a.Quality = Worst(a.Quality, act.Quality)
 	}
 	sort.Slice(qty, func(i, j int) bool { return qty[i].item < qty[j].item })
-	use := func(f UsedFactor) {
+	use := func(code string, year int, value float64) {
 		if !detail {
 			return
 		}
 		for _, u := range a.Factors {
-			if u.Code == f.Code {
+			if u.Code == code {
 				return
 			}
 		}
-		a.Factors = append(a.Factors, f)
+		a.Factors = append(a.Factors, fs.Describe(UsedFactor{Code: code, Year: year, Value: value}))
 	}
 	tceGJ := fs.Other["tce_gj"].Value
 	var grid *GridFactor
@@ -160,10 +159,7 @@ func compute(fs *FactorSet, in Inputs, detail bool) (Account, error) {
 				return 0, err
 			}
 			grid = &g
-			if detail {
-				use(UsedFactor{Code: "electricity:" + g.Kind + ":" + g.Region, Year: g.Year, Value: g.Value,
-					Unit: "tCO2/MWh", Confidence: g.Confidence, Source: g.Source})
-			}
+			use("electricity:"+g.Kind+":"+g.Region, g.Year, g.Value)
 		}
 		return grid.Value, nil
 	}
@@ -191,7 +187,7 @@ func compute(fs *FactorSet, in Inputs, detail bool) (Account, error) {
 				l.Scope = 2
 				a.Scope2 += l.TCO2
 				l.TCE = sign * q * elecTCE.Value
-				use(UsedFactor{Code: "electricity_tce_equivalent", Value: elecTCE.Value, Unit: "tce/MWh", Confidence: elecTCE.Confidence, Source: elecTCE.Source})
+				use("electricity_tce_equivalent", 0, elecTCE.Value)
 			}
 		case ItemHeat, ItemExportedHeat:
 			sign := 1.0
@@ -201,8 +197,8 @@ func compute(fs *FactorSet, in Inputs, detail bool) (Account, error) {
 			l.Scope, l.Factor, l.TCO2 = 2, heat.Value, sign*q*heat.Value
 			a.Scope2 += l.TCO2
 			l.TCE = sign * q * heatTCE.Value
-			use(UsedFactor{Code: "heat_purchased", Value: heat.Value, Unit: heat.Unit, Confidence: heat.Confidence, Source: heat.Source})
-			use(UsedFactor{Code: "heat_tce", Value: heatTCE.Value, Unit: "tce/GJ", Confidence: heatTCE.Confidence, Source: heatTCE.Source})
+			use("heat_purchased", 0, heat.Value)
+			use("heat_tce", 0, heatTCE.Value)
 		case ItemValueAdded:
 			a.ValueAdded += q
 		case ItemOutputValue:
@@ -212,16 +208,13 @@ func compute(fs *FactorSet, in Inputs, detail bool) (Account, error) {
 			l.Scope, l.Factor = 1, f.EF()
 			l.TCO2 = q * l.Factor
 			a.Scope1 += l.TCO2
-			if detail {
-				use(UsedFactor{Code: f.Code, Value: l.Factor, Unit: "tCO2/" + f.Unit, Confidence: f.Confidence,
-					Source: fmt.Sprintf("%s: NCV %g GJ/%s × CC %g tC/GJ × OF %g × 44/12", f.Source, f.NCV, f.Unit, f.CarbonContent, f.Oxidation)})
-			}
+			use(f.Code, 0, l.Factor)
 			if f.TCE > 0 {
 				l.TCE = q * f.TCE
-				use(UsedFactor{Code: f.Code + "_tce", Value: f.TCE, Unit: "tce/" + f.Unit, Confidence: "R", Source: "GB/T 2589-2020"})
+				use(f.Code+"_tce", 0, f.TCE)
 			} else {
 				l.TCE = q * f.NCV / tceGJ
-				use(UsedFactor{Code: "tce_gj", Value: tceGJ, Unit: "GJ/tce", Confidence: fs.Other["tce_gj"].Confidence, Source: fs.Other["tce_gj"].Source})
+				use("tce_gj", 0, tceGJ)
 			}
 		}
 		a.EnergyTCE += l.TCE

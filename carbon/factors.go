@@ -468,3 +468,43 @@ func parseUnits(data []byte) (map[string]map[string]float64, error) {
 	}
 	return out, nil
 }
+
+// Describe fills in the unit, confidence and source of a factor used, from
+// its code, year and value: stored results keep only those three, and the
+// factor set they name says the rest.
+func (fs *FactorSet) Describe(u UsedFactor) UsedFactor {
+	other := func(code, unit string) {
+		o := fs.Other[code]
+		if unit == "" {
+			unit = o.Unit
+		}
+		u.Unit, u.Confidence, u.Source = unit, o.Confidence, o.Source
+	}
+	switch {
+	case strings.HasPrefix(u.Code, "electricity:"):
+		parts := strings.SplitN(u.Code, ":", 3)
+		u.Unit = "tCO2/MWh"
+		for _, g := range fs.Grid {
+			if len(parts) == 3 && g.Kind == parts[1] && g.Region == parts[2] && g.Year == u.Year {
+				u.Confidence, u.Source = g.Confidence, g.Source
+			}
+		}
+	case u.Code == "electricity_tce_equivalent":
+		other(u.Code, "tce/MWh")
+	case u.Code == "heat_purchased":
+		other(u.Code, "")
+	case u.Code == "heat_tce":
+		other(u.Code, "tce/GJ")
+	case u.Code == "tce_gj":
+		other(u.Code, "GJ/tce")
+	case strings.HasSuffix(u.Code, "_tce") && fs.Fuels[strings.TrimSuffix(u.Code, "_tce")].Code != "":
+		f := fs.Fuels[strings.TrimSuffix(u.Code, "_tce")]
+		u.Unit, u.Confidence, u.Source = "tce/"+f.Unit, "R", "GB/T 2589-2020"
+	default:
+		if f, ok := fs.Fuels[u.Code]; ok {
+			u.Unit, u.Confidence = "tCO2/"+f.Unit, f.Confidence
+			u.Source = fmt.Sprintf("%s: NCV %g GJ/%s × CC %g tC/GJ × OF %g × 44/12", f.Source, f.NCV, f.Unit, f.CarbonContent, f.Oxidation)
+		}
+	}
+	return u
+}

@@ -143,6 +143,12 @@ func (s *Service) computeBatch(b *computeBatch, year int) {
 			}
 			k = l
 		}
+		// The factors are stored by code, year and value: the factor set
+		// named with the account says the rest (FactorSet.Describe).
+		for i := range c.annual.Factors {
+			f := &c.annual.Factors[i]
+			*f = UsedFactor{Code: f.Code, Year: f.Year, Value: f.Value}
+		}
 		det, err := json.Marshal(detail{Lines: c.annual.Lines, Factors: c.annual.Factors, Months: months})
 		if err != nil {
 			b.err = err

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"cifp"
@@ -24,6 +25,9 @@ type Service struct {
 	GridKind string
 	// Now is the clock, for tests.
 	Now func() time.Time
+
+	setsMu sync.Mutex
+	sets   map[string]*FactorSet // stored factor sets by id, read once
 }
 
 // NewService returns a Service on db with the default factor set.
@@ -189,6 +193,47 @@ func scanAccount(row interface{ Scan(...any) error }) (StoredAccount, error) {
 	return a, nil
 }
 
+// factorSet returns the factor set with the id: the service's own, or one
+// stored with earlier results.
+func (s *Service) factorSet(ctx context.Context, id string) (*FactorSet, error) {
+	if id == s.Factors.ID {
+		return s.Factors, nil
+	}
+	s.setsMu.Lock()
+	defer s.setsMu.Unlock()
+	if fs, ok := s.sets[id]; ok {
+		return fs, nil
+	}
+	var content string
+	if err := s.db.QueryRow(ctx, `SELECT content FROM factor_sets WHERE id = ?`, id).Scan(&content); err != nil {
+		return nil, fmt.Errorf("factor set %s: %w", id, err)
+	}
+	fs := &FactorSet{}
+	if err := json.Unmarshal([]byte(content), fs); err != nil {
+		return nil, fmt.Errorf("factor set %s: %w", id, err)
+	}
+	if s.sets == nil {
+		s.sets = map[string]*FactorSet{}
+	}
+	s.sets[id] = fs
+	return fs, nil
+}
+
+// describe fills in the sources of the factors an account used.
+func (s *Service) describe(ctx context.Context, a *StoredAccount) error {
+	if len(a.Factors) == 0 || a.Factors[0].Source != "" {
+		return nil
+	}
+	fs, err := s.factorSet(ctx, a.FactorSet)
+	if err != nil {
+		return err
+	}
+	for i := range a.Factors {
+		a.Factors[i] = fs.Describe(a.Factors[i])
+	}
+	return nil
+}
+
 // Account returns an enterprise's account for a year, with its months and
 // the change from the year before. It returns ENOTFOUND when there is none or
 // the actor may not see the enterprise.
@@ -204,6 +249,9 @@ func (s *Service) Account(ctx context.Context, orgID int64, year int) (StoredAcc
 	if err == sql.ErrNoRows {
 		return StoredAccount{}, cifp.Errorf(cifp.ENOTFOUND, "no carbon account for %d", year)
 	} else if err != nil {
+		return StoredAccount{}, err
+	}
+	if err := s.describe(ctx, &annual); err != nil {
 		return StoredAccount{}, err
 	}
 	prev, err := get(year - 1)
@@ -302,6 +350,12 @@ func (s *Service) List(ctx context.Context, f Filter) ([]StoredAccount, int64, e
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
+	}
+	rows.Close()
+	for i := range out {
+		if err := s.describe(ctx, &out[i]); err != nil {
+			return nil, 0, err
+		}
 	}
 	var next int64
 	if len(out) > f.Limit {

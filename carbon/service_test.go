@@ -96,7 +96,7 @@ func TestServiceImportAndAccounts(t *testing.T) {
 			if r.USCC == w.a.USCC && (len(months) != 12 || !near(months[0].Total, 174.17) || months[0].Month != 1) {
 				t.Errorf("months of a: %d, first %.4f", len(months), months[0].Total)
 			}
-			if len(got.Factors) == 0 || got.FactorSet != carbon.DefaultFactors().ID {
+			if len(got.Factors) == 0 || got.FactorSet != carbon.DefaultFactors().ID || got.Factors[0].Source == "" || got.Factors[0].Unit == "" {
 				t.Errorf("factors used: %v %s", got.Factors, got.FactorSet)
 			}
 		}
