@@ -267,6 +267,13 @@ func (s *Service) computeAll(ctx context.Context, tx *store.Tx, year int, orgs m
 // orgs (nil: all), writes them, and regrades the industries concerned. It
 // returns the number of annual accounts written.
 func (s *Service) computeYear(ctx context.Context, tx *store.Tx, year int, orgs map[int64]bool, byID map[int64]ent) (int, error) {
+	if orgs == nil && tx.D() == store.Postgres {
+		// After a bulk load the planner's statistics are stale: it would
+		// sort millions of rows on disk instead of reading them in key order.
+		if _, err := tx.Exec(ctx, `ANALYZE activity`); err != nil {
+			return 0, err
+		}
+	}
 	all, err := s.computeAll(ctx, tx, year, orgs, byID)
 	if err != nil {
 		return 0, err
