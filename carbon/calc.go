@@ -100,15 +100,17 @@ const maxListed = 1000
 // ActivityParser validates activity rows one by one and collects every
 // problem with its row and column.
 type ActivityParser struct {
-	fs     *FactorSet
-	now    time.Time
-	known  func(uscc string) bool
-	index  map[string]int
-	seen   map[rowKey]int
-	errs   []cifp.FieldError
-	nerrs  int
-	usccOK map[string]bool
-	conv   map[[2]string]conversion // (item, unit) → factor, or the error
+	fs    *FactorSet
+	now   time.Time
+	known func(uscc string) bool
+	index map[string]int
+	cols  [6]int // position of each of activityColumns, -1 when absent
+	seen  map[rowKey]int
+	errs  []cifp.FieldError
+	nerrs int
+	usccs map[string]int32         // USCC → 1-based index when valid and known, -1 when not
+	items map[string]uint16        // valid item → 1-based index
+	conv  map[[2]string]conversion // (item, unit) → factor, or the error
 }
 
 type conversion struct {
@@ -116,18 +118,21 @@ type conversion struct {
 	err    error
 }
 
+// rowKey identifies an enterprise, period and item by small numbers, so
+// that the duplicate check hashes no strings.
 type rowKey struct {
-	uscc   string
-	period Period
-	item   string
+	uscc  int32
+	year  int16
+	month int8
+	item  uint16
 }
 
 // NewActivityParser checks the header row and returns a parser. known, when
 // not nil, tells whether an enterprise exists (an unknown one is an error);
 // now bounds the periods (no future period).
 func NewActivityParser(fs *FactorSet, header []string, now time.Time, known func(string) bool) (*ActivityParser, error) {
-	p := &ActivityParser{fs: fs, now: now, known: known, index: map[string]int{}, seen: map[rowKey]int{}, usccOK: map[string]bool{},
-		conv: map[[2]string]conversion{}}
+	p := &ActivityParser{fs: fs, now: now, known: known, index: map[string]int{}, seen: map[rowKey]int{}, usccs: map[string]int32{},
+		items: map[string]uint16{}, conv: map[[2]string]conversion{}}
 	var fe []cifp.FieldError
 	for i, h := range header {
 		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
@@ -158,6 +163,12 @@ func NewActivityParser(fs *FactorSet, header []string, now time.Time, known func
 	if len(fe) > 0 {
 		return nil, &cifp.Error{Code: cifp.EINVALID, Message: "the header row of the activity file is wrong", Fields: fe}
 	}
+	for i, c := range activityColumns {
+		p.cols[i] = -1
+		if at, ok := p.index[c.key]; ok {
+			p.cols[i] = at
+		}
+	}
 	return p, nil
 }
 
@@ -173,8 +184,23 @@ func (p *ActivityParser) fail(line int, key, value, msg string) {
 // problem and returns false. Blank rows are skipped (false, no error).
 func (p *ActivityParser) Parse(line int, rec []string) (Row, bool) {
 	cell := func(key string) string {
-		if i, ok := p.index[key]; ok && i < len(rec) {
-			return strings.TrimSpace(rec[i])
+		var at int
+		switch key {
+		case "uscc":
+			at = p.cols[0]
+		case "period":
+			at = p.cols[1]
+		case "item":
+			at = p.cols[2]
+		case "quantity":
+			at = p.cols[3]
+		case "unit":
+			at = p.cols[4]
+		case "quality":
+			at = p.cols[5]
+		}
+		if at >= 0 && at < len(rec) {
+			return strings.TrimSpace(rec[at])
 		}
 		return ""
 	}
@@ -187,8 +213,9 @@ func (p *ActivityParser) Parse(line int, rec []string) (Row, bool) {
 	}
 	before := p.nerrs
 	r := Row{Line: line, USCC: org.NormalizeUSCC(cell("uscc")), Item: strings.ToLower(cell("item")), Unit: cell("unit"), Quality: Reported}
-	if ok, seen := p.usccOK[r.USCC]; seen {
-		if !ok {
+	uidx, seenUSCC := p.usccs[r.USCC]
+	if seenUSCC {
+		if uidx < 0 {
 			p.fail(line, "uscc", r.USCC, "is not a valid unified social credit code or not a registered enterprise")
 		}
 	} else {
@@ -204,7 +231,11 @@ func (p *ActivityParser) Parse(line int, rec []string) (Row, bool) {
 			p.fail(line, "uscc", r.USCC, "is not a registered enterprise")
 			ok = false
 		}
-		p.usccOK[r.USCC] = ok
+		uidx = -1
+		if ok {
+			uidx = int32(len(p.usccs) + 1)
+		}
+		p.usccs[r.USCC] = uidx
 	}
 	var ok bool
 	if r.Period, ok = ParsePeriod(cell("period")); !ok {
@@ -212,7 +243,13 @@ func (p *ActivityParser) Parse(line int, rec []string) (Row, bool) {
 	} else if r.Period.After(p.now) {
 		p.fail(line, "period", cell("period"), "is in the future")
 	}
-	_, _, itemOK := p.fs.ItemUnit(r.Item)
+	iidx, itemOK := p.items[r.Item]
+	if !itemOK {
+		if _, _, itemOK = p.fs.ItemUnit(r.Item); itemOK {
+			iidx = uint16(len(p.items) + 1)
+			p.items[r.Item] = iidx
+		}
+	}
 	if !itemOK {
 		p.fail(line, "item", cell("item"), "is not a known item (a fuel code of the factor library, or electricity, heat, self_renewable_electricity, exported_electricity, exported_heat, value_added, output_value)")
 	}
@@ -244,7 +281,7 @@ func (p *ActivityParser) Parse(line int, rec []string) (Row, bool) {
 	if p.nerrs > before {
 		return Row{}, false
 	}
-	k := rowKey{r.USCC, r.Period, r.Item}
+	k := rowKey{uidx, int16(r.Period.Year), int8(r.Period.Month), iidx}
 	if first, dup := p.seen[k]; dup {
 		p.fail(line, "item", r.Item, fmt.Sprintf("duplicates row %d (same enterprise, period and item)", first))
 		return Row{}, false
