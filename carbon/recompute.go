@@ -112,7 +112,11 @@ func (s *Service) computeBatch(b *computeBatch, year int) {
 		}
 		c := &b.out[i]
 		c.e = e
-		in = Inputs{Province: e.enterprise().Province(), Year: year, GridKind: s.GridKind, Activities: in.Activities[:0]}
+		kind := s.GridKind
+		if e.gridKind != "" {
+			kind = e.gridKind
+		}
+		in = Inputs{Province: e.enterprise().Province(), Year: year, GridKind: kind, Activities: in.Activities[:0]}
 		for k := lo; k < hi; k++ {
 			in.Activities = append(in.Activities, b.acts[k].Activity)
 		}
@@ -272,6 +276,16 @@ func (s *Service) computeYear(ctx context.Context, tx *store.Tx, year int, orgs 
 		// sort millions of rows on disk instead of reading them in key order.
 		if _, err := tx.Exec(ctx, `ANALYZE activity`); err != nil {
 			return 0, err
+		}
+	}
+	kinds, err := gridKinds(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	for id, k := range kinds {
+		if e, ok := byID[id]; ok {
+			e.gridKind = k
+			byID[id] = e
 		}
 	}
 	all, err := s.computeAll(ctx, tx, year, orgs, byID)

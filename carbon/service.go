@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"cifp"
+	"cifp/audit"
 	"cifp/org"
 	"cifp/store"
 )
@@ -39,6 +41,7 @@ func NewService(db *store.DB, orgs *org.Service) *Service {
 type ent struct {
 	id                             int64
 	uscc, name, industry, division string
+	gridKind                       string // the enterprise's electricity factor kind, "" for the service's
 }
 
 func (e ent) enterprise() Enterprise {
@@ -405,4 +408,111 @@ func (s *Service) GradeByUSCC(ctx context.Context, uscc string, year int) (Publi
 		return PublicGrade{}, err
 	}
 	return s.Public(ctx, orgID, y)
+}
+
+// GridKindOf returns the electricity factor kind the enterprise has chosen,
+// "" for the default chain (provincial → regional → national).
+func (s *Service) GridKindOf(ctx context.Context, orgID int64) (string, error) {
+	if _, err := s.orgs.Get(ctx, orgID); err != nil {
+		return "", err
+	}
+	var k string
+	err := s.db.QueryRow(ctx, `SELECT grid_kind FROM carbon_settings WHERE org_id = ?`, orgID).Scan(&k)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	return k, err
+}
+
+// SetGridKind sets the electricity factor kind of an enterprise's accounts
+// ("" for the default chain) and recomputes its years that are not locked.
+// An admin may set it for any enterprise, an enterprise user for its own.
+func (s *Service) SetGridKind(ctx context.Context, orgID int64, kind string) error {
+	a, err := cifp.MustActor(ctx)
+	if err != nil {
+		return err
+	}
+	if err := mayWrite(a); err != nil {
+		return err
+	}
+	if a.Role == cifp.RoleEnterprise && a.OrgID != orgID {
+		return cifp.Errorf(cifp.ENOTFOUND, "enterprise %d not found", orgID)
+	}
+	if kind != KindDefault && !validKind(kind) {
+		return cifp.Invalid("unknown electricity factor kind", cifp.FieldError{Field: "grid_kind", Value: kind,
+			Message: "must be empty (the default chain) or one of " + strings.Join(GridKinds, ", ")})
+	}
+	before, err := s.GridKindOf(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	years, err := s.activityYears(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	return s.db.InTx(ctx, func(tx *store.Tx) error {
+		locked, err := lockedYears(ctx, tx, years)
+		if err != nil {
+			return err
+		}
+		for _, y := range years {
+			if l, ok := locked[orgYear{orgID, y}]; ok {
+				return cifp.Errorf(cifp.ECONFLICT, "the %d report (version %d) is %s: open a correction before changing the factor kind", y, l.version, l.status)
+			}
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM carbon_settings WHERE org_id = ?`, orgID); err != nil {
+			return err
+		}
+		if kind != KindDefault {
+			if _, err := tx.Exec(ctx, `INSERT INTO carbon_settings (org_id, grid_kind) VALUES (?, ?)`, orgID, kind); err != nil {
+				return err
+			}
+		}
+		if err := audit.Record(ctx, tx, audit.Change{Action: "carbon.grid_kind", Entity: "org", EntityID: orgID, OrgID: orgID,
+			Before: map[string]any{"grid_kind": before}, After: map[string]any{"grid_kind": kind}}); err != nil {
+			return err
+		}
+		touched := map[orgYear]bool{}
+		for _, y := range years {
+			touched[orgYear{orgID, y}] = true
+		}
+		return s.recompute(ctx, tx, touched)
+	})
+}
+
+// activityYears lists the years in which the enterprise has activity data.
+func (s *Service) activityYears(ctx context.Context, orgID int64) ([]int, error) {
+	rows, err := s.db.Query(ctx, `SELECT DISTINCT year FROM activity WHERE org_id = ? ORDER BY year`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ys []int
+	for rows.Next() {
+		var y int
+		if err := rows.Scan(&y); err != nil {
+			return nil, err
+		}
+		ys = append(ys, y)
+	}
+	return ys, rows.Err()
+}
+
+// gridKinds returns the enterprises' chosen electricity factor kinds.
+func gridKinds(ctx context.Context, q store.Queryer) (map[int64]string, error) {
+	rows, err := q.Query(ctx, `SELECT org_id, grid_kind FROM carbon_settings`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var k string
+		if err := rows.Scan(&id, &k); err != nil {
+			return nil, err
+		}
+		out[id] = k
+	}
+	return out, rows.Err()
 }

@@ -269,3 +269,54 @@ func TestServiceImportBadFile(t *testing.T) {
 		}
 	})
 }
+
+// TestGridKind: an enterprise that names the ETS compliance factor gets its
+// accounts recomputed with it; a locked year refuses the change.
+func TestGridKind(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		if _, err := w.carbon.ImportActivity(admin, strings.NewReader(w.activity()), "csv", carbon.ImportOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		entB := cifp.WithActor(context.Background(), cifp.Actor{UserID: 70, OrgID: w.b.ID, Username: "b", Role: cifp.RoleEnterprise})
+		if err := w.carbon.SetGridKind(entB, w.a.ID, "ets_compliance"); cifp.ErrorCode(err) != cifp.ENOTFOUND {
+			t.Errorf("B sets A's kind: %v", err)
+		}
+		if err := w.carbon.SetGridKind(entB, w.b.ID, "lunar"); cifp.ErrorCode(err) != cifp.EINVALID {
+			t.Errorf("unknown kind: %v", err)
+		}
+		if err := w.carbon.SetGridKind(entB, w.b.ID, "ets_compliance"); err != nil {
+			t.Fatal(err)
+		}
+		// 3,000 MWh × 0.5703 (the ETS compliance factor) = 1,710.9 t instead of 1,650.
+		b, _ := w.carbon.Account(admin, w.b.ID, 2023)
+		if !near(b.Total, 1710.9) || b.Factors[0].Code != "electricity:ets_compliance:CN" {
+			t.Errorf("after the change: %.4f, %+v", b.Total, b.Factors)
+		}
+		if k, _ := w.carbon.GridKindOf(entB, w.b.ID); k != "ets_compliance" {
+			t.Errorf("kind %q", k)
+		}
+		// Back to the default chain.
+		if err := w.carbon.SetGridKind(entB, w.b.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := w.carbon.Account(admin, w.b.ID, 2023); !near(b.Total, 1650) {
+			t.Errorf("back to default: %.4f", b.Total)
+		}
+		// A full recompute keeps each enterprise's kind.
+		w.carbon.SetGridKind(entB, w.b.ID, "national")
+		if _, err := w.carbon.Recompute(admin, 2023); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := w.carbon.Account(admin, w.b.ID, 2023); !near(b.Total, 3000*0.5306) {
+			t.Errorf("full recompute: %.4f, want national 2023", b.Total)
+		}
+		if _, err := db.Exec(context.Background(), `INSERT INTO carbon_reports (org_id, year, version, status, reason, comment, snapshot, factor_set, submitted_at)
+			VALUES (?, 2023, 1, 'accepted', '', '', '{}', 'x', ?)`, w.b.ID, store.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.carbon.SetGridKind(entB, w.b.ID, ""); cifp.ErrorCode(err) != cifp.ECONFLICT {
+			t.Errorf("change on a locked year: %v", err)
+		}
+	})
+}

@@ -533,7 +533,13 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	u, _ := userFrom(r.Context())
+	kind, err := s.carbon.GridKindOf(r.Context(), o.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	data := map[string]any{"Org": o, "Year": year, "Years": years, "Items": s.carbon.Factors.Items(),
+		"GridKind": kind, "GridKinds": carbon.GridKinds,
 		"CanWrite": u.Role == cifp.RoleAdmin || (u.Role == cifp.RoleEnterprise && u.OrgID == o.ID),
 		"IsOwner":  u.Role == cifp.RoleEnterprise && u.OrgID == o.ID, "Errors": formErrors{}}
 	for k, v := range extra {
@@ -698,4 +704,43 @@ func (s *Server) emittersPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "carbon_emitters", map[string]any{"List": list, "Thresholds": carbon.Thresholds()})
+}
+
+type gridKindRequest struct {
+	GridKind string `json:"grid_kind"` // "" for the default chain
+}
+
+func (s *Server) apiCarbonGridKind(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	var in gridKindRequest
+	if err := decode(w, r, &in); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	if err := s.carbon.SetGridKind(r.Context(), id, in.GridKind); err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, in)
+}
+
+func (s *Server) gridKindSubmit(w http.ResponseWriter, r *http.Request) {
+	o, err := s.pathOrg(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.carbon.SetGridKind(r.Context(), o.ID, r.FormValue("grid_kind")); err != nil {
+		if Status(err) >= 500 {
+			s.fail(w, r, err)
+			return
+		}
+		s.accountPage(w, r, Status(err), map[string]any{"ReportError": cifp.ErrorMessage(err)})
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/carbon/orgs/%d?year=%s&done=kind", o.ID, url.QueryEscape(r.URL.Query().Get("year"))), http.StatusSeeOther)
 }

@@ -63,6 +63,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /carbon/orgs/{id}", carbonReaders, APIDoc{}, s.carbonAccountPage)
 	s.handle("POST /carbon/orgs/{id}/activity", carbonWriters, APIDoc{}, s.activitySubmit)
 	s.handle("POST /carbon/orgs/{id}/reports", roles(cifp.RoleEnterprise), APIDoc{}, s.reportSubmit)
+	s.handle("POST /carbon/orgs/{id}/grid-kind", carbonWriters, APIDoc{}, s.gridKindSubmit)
 	s.handle("GET /carbon/orgs/{id}/code.svg", carbonReaders, APIDoc{}, s.carbonCode)
 	s.handle("GET /carbon/orgs/{id}/code.png", carbonReaders, APIDoc{}, s.carbonCode)
 	s.handle("GET /c/{token}", public, APIDoc{}, s.carbonPublic)
@@ -104,6 +105,8 @@ func (s *Server) registerRoutes() {
 		Query: []Param{{Name: "year", Desc: "default: the latest"}}, Response: carbon.StoredAccount{}}, s.apiCarbonAccount)
 	s.handle("GET /api/v1/carbon/accounts/{id}/chart", carbonReaders, APIDoc{Tag: "carbon", Summary: "Chart data of an account: monthly scopes or sources",
 		Query: []Param{{Name: "year"}, {Name: "kind", Desc: "monthly (default) or sources"}}, Response: Chart{}}, s.apiCarbonChart)
+	s.handle("PUT /api/v1/carbon/accounts/{id}/grid-kind", carbonWriters, APIDoc{Tag: "carbon", Summary: "Choose the electricity factor kind of an enterprise's accounts and recompute them",
+		Body: gridKindRequest{}, Response: gridKindRequest{}}, s.apiCarbonGridKind)
 	s.handle("POST /api/v1/carbon/activity", carbonWriters, APIDoc{Tag: "carbon", Summary: "Add activity data in bulk (utilities, enterprise systems); all or nothing",
 		Body: activityRequest{}, Response: carbon.ImportResult{}}, s.apiCarbonActivity)
 	s.handle("POST /api/v1/carbon/activity/import", carbonWriters, APIDoc{Tag: "carbon", Summary: "Import an activity file (.xlsx or .csv: uscc,period,item,quantity,unit,quality); all or nothing",

@@ -131,7 +131,10 @@ func TestTenantIsolation(t *testing.T) {
 				return []tcase{{"POST", "/api/v1/carbon/activity/import", "x", map[cifp.Role]int{cifp.RoleFinance: 403, cifp.RoleEnterprise: 415}[u.Role], false}}
 			},
 			"GET /api/v1/carbon/template": nil, // an empty file
-			"GET /api/v1/carbon/factors":  nil, // reference data
+			"PUT /api/v1/carbon/accounts/{id}/grid-kind": func(u auth.User) []tcase {
+				return []tcase{{"PUT", "/api/v1/carbon/accounts/" + id(otherOrg.ID) + "/grid-kind", map[string]any{"grid_kind": "national"}, denied(u), false}}
+			},
+			"GET /api/v1/carbon/factors": nil, // reference data
 			// Public by design: only what the 碳效码's public page shows (name, year,
 			// level, grade, verified); checked in TestCarbonGradesArePublicOnly.
 			"GET /api/v1/carbon/grades": nil,

@@ -103,3 +103,10 @@ CREATE TABLE carbon_reports (
     UNIQUE (org_id, year, version)
 );
 CREATE INDEX carbon_reports_verifier ON carbon_reports (verifier_org_id, status);
+
+-- An enterprise's choice of electricity factor kind (电力排放因子类型), when it
+-- is not the default chain (provincial → regional → national).
+CREATE TABLE carbon_settings (
+    org_id    INTEGER  NOT NULL PRIMARY KEY REFERENCES orgs (id),
+    grid_kind TEXT    NOT NULL
+);
