@@ -204,27 +204,10 @@ func (s *Service) importStream(ctx context.Context, r io.Reader, format string, 
 		case copyErr != nil:
 			return copyErr
 		}
-		touched := map[orgYear]bool{}
-		yearSet := map[int]bool{}
-		for _, c := range all {
-			for i := range c {
-				touched[orgYear{byUSCC[c[i].USCC].id, c[i].Period.Year}] = true
-				yearSet[c[i].Period.Year] = true
-			}
-			res.Rows += len(c)
-		}
+		touched, orgs := summarize(all, byUSCC, &res)
 		if res.Rows == 0 {
 			return cifp.Errorf(cifp.EINVALID, "the file has a header but no data rows")
 		}
-		for y := range yearSet {
-			res.Years = append(res.Years, y)
-		}
-		sort.Ints(res.Years)
-		orgs := map[int64]bool{}
-		for k := range touched {
-			orgs[k.org] = true
-		}
-		res.Enterprises = len(orgs)
 		locked, err := lockedYears(ctx, tx, res.Years)
 		if err != nil {
 			return err
@@ -302,6 +285,30 @@ func (s *Service) conflicts(all [][]Row, byUSCC map[string]ent, locked map[orgYe
 		}
 	}
 	return fe
+}
+
+// summarize counts the rows into res (rows, years, enterprises) and returns
+// the enterprise-years and the enterprises they touch.
+func summarize(rows [][]Row, byUSCC map[string]ent, res *ImportResult) (map[orgYear]bool, map[int64]bool) {
+	touched := map[orgYear]bool{}
+	years := map[int]bool{}
+	for _, c := range rows {
+		for i := range c {
+			touched[orgYear{byUSCC[c[i].USCC].id, c[i].Period.Year}] = true
+			years[c[i].Period.Year] = true
+		}
+		res.Rows += len(c)
+	}
+	for y := range years {
+		res.Years = append(res.Years, y)
+	}
+	sort.Ints(res.Years)
+	orgs := map[int64]bool{}
+	for k := range touched {
+		orgs[k.org] = true
+	}
+	res.Enterprises = len(orgs)
+	return touched, orgs
 }
 
 // rowChunk is how many parsed rows a chunk holds: a large file's rows are
@@ -394,29 +401,9 @@ func (s *Service) store(ctx context.Context, rows [][]Row, byUSCC map[string]ent
 	if opt.Source == "" {
 		opt.Source = "import"
 	}
-	n := 0
-	for _, c := range rows {
-		n += len(c)
-	}
-	res := ImportResult{Rows: n}
-	touched := map[orgYear]bool{}
-	yearSet := map[int]bool{}
-	for _, c := range rows {
-		for i := range c {
-			r := &c[i]
-			touched[orgYear{byUSCC[r.USCC].id, r.Period.Year}] = true
-			yearSet[r.Period.Year] = true
-		}
-	}
-	for y := range yearSet {
-		res.Years = append(res.Years, y)
-	}
-	sort.Ints(res.Years)
-	orgs := map[int64]bool{}
-	for k := range touched {
-		orgs[k.org] = true
-	}
-	res.Enterprises = len(orgs)
+	var res ImportResult
+	touched, orgs := summarize(rows, byUSCC, &res)
+	n := res.Rows
 
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
 		locked, err := lockedYears(ctx, tx, res.Years)
