@@ -2,6 +2,7 @@ package carbon_test
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"cifp"
@@ -288,5 +289,24 @@ func TestYearOnYear(t *testing.T) {
 	}
 	if c, _ := carbon.YearOnYear(carbon.Account{Total: 5}, prev); c.HasL {
 		t.Error("an intensity change without value added")
+	}
+}
+
+// TestMeets: the key-emitter thresholds of data/key-emitters.csv, on and
+// just below each.
+func TestMeets(t *testing.T) {
+	for _, c := range []struct {
+		a    carbon.Account
+		want string
+	}{
+		{carbon.Account{Total: 26000}, "ets"},
+		{carbon.Account{Total: 25999.9}, ""},
+		{carbon.Account{EnergyTCE: 5000}, "energy_zhejiang"},
+		{carbon.Account{EnergyTCE: 10000}, "energy_national energy_zhejiang"},
+		{carbon.Account{Total: 30000, EnergyTCE: 4999}, "ets"},
+	} {
+		if got := strings.Join(carbon.Meets(c.a), " "); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.a, got, c.want)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"math"
 	"sync"
 
 	"cifp"
@@ -85,8 +86,7 @@ func (s *Service) KeyEmitters(ctx context.Context, year int) (KeyEmitterList, er
 	if !a.Role.CityWide() {
 		return KeyEmitterList{}, cifp.Errorf(cifp.EFORBIDDEN, "the key-emitters list is for regulators")
 	}
-	min := Thresholds()[0].Value
-	minTCE := min
+	min, minTCE := math.Inf(1), math.Inf(1)
 	for _, t := range Thresholds() {
 		if t.Measure == "total_tco2" && t.Value < min {
 			min = t.Value

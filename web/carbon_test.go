@@ -18,6 +18,7 @@ import (
 	"cifp/internal/browser"
 	"cifp/internal/testutil"
 	"cifp/org"
+	"cifp/store"
 )
 
 // carbonWorld adds a valve-making peer of the demo enterprise, with its 2025
@@ -43,7 +44,11 @@ func carbonWorld(t *testing.T, f *fixture) (own, peer org.Org) {
 }
 
 func TestCarbonGradesArePublicOnly(t *testing.T) {
-	f := newFixture(t, testutil.MustOpenDB(t), false)
+	testutil.ForEachDB(t, func(t *testing.T, db *store.DB) { testGradesArePublicOnly(t, db) })
+}
+
+func testGradesArePublicOnly(t *testing.T, db *store.DB) {
+	f := newFixture(t, db, false)
 	_, peer := carbonWorld(t, f)
 	resp, body := f.call("bank", "GET", "/api/v1/carbon/grades?uscc="+peer.USCC, nil)
 	if resp.StatusCode != 200 {
