@@ -251,3 +251,26 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Entry, error) {
 	}
 	return out, rows.Err()
 }
+
+// Page returns one page of List and the cursor of the next (the seq to pass
+// as Filter.Before), 0 on the last page.
+func Page(ctx context.Context, db *store.DB, f Filter) ([]Entry, int64, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	limit := f.Limit
+	f.Limit++
+	if f.Limit > 500 { // List's own bound: fetch what it allows
+		f.Limit = 500
+	}
+	es, err := List(ctx, db, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	var next int64
+	if len(es) > limit {
+		es = es[:limit]
+		next = es[limit-1].Seq
+	}
+	return es, next, nil
+}

@@ -144,3 +144,21 @@ func TestAuditConcurrentAppends(t *testing.T) {
 		}
 	})
 }
+
+func TestAuditPage(t *testing.T) {
+	db := testutil.MustOpenDB(t)
+	ctx := cifp.WithActor(context.Background(), cifp.System)
+	record(t, ctx, db, 5)
+	page, next, err := audit.Page(ctx, db, audit.Filter{Limit: 2})
+	if err != nil || len(page) != 2 || page[0].Seq != 5 || next != 4 {
+		t.Fatalf("page 1: %d entries, next %d, %v", len(page), next, err)
+	}
+	page, next, _ = audit.Page(ctx, db, audit.Filter{Limit: 2, Before: next})
+	if len(page) != 2 || page[0].Seq != 3 || next != 2 {
+		t.Fatalf("page 2: next %d", next)
+	}
+	page, next, _ = audit.Page(ctx, db, audit.Filter{Limit: 2, Before: next})
+	if len(page) != 1 || next != 0 {
+		t.Fatalf("last page: %d entries, next %d", len(page), next)
+	}
+}

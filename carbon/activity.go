@@ -219,13 +219,7 @@ func (s *Service) importStream(ctx context.Context, r io.Reader, format string, 
 		if _, err := tx.Exec(ctx, `UPDATE activity_batches SET rows = ?, sha256 = ? WHERE id = ?`, res.Rows, digest, res.Batch); err != nil {
 			return err
 		}
-		if err := recordBatch(ctx, tx, res, orgs, opt, digest); err != nil {
-			return err
-		}
-		if opt.SkipRecompute {
-			return nil
-		}
-		return s.recompute(ctx, tx, touched)
+		return s.finishImport(ctx, tx, res, orgs, touched, opt, digest)
 	})
 	if err != nil && copyErr != nil && cifp.ErrorCode(copyErr) == cifp.ECONFLICT {
 		// Some figure is recorded already: name the rows.
@@ -475,13 +469,7 @@ func (s *Service) store(ctx context.Context, rows [][]Row, byUSCC map[string]ent
 			}); err != nil {
 			return err
 		}
-		if err := recordBatch(ctx, tx, res, orgs, opt, digest); err != nil {
-			return err
-		}
-		if opt.SkipRecompute {
-			return nil
-		}
-		return s.recompute(ctx, tx, touched)
+		return s.finishImport(ctx, tx, res, orgs, touched, opt, digest)
 	})
 	if err != nil {
 		return ImportResult{}, err
@@ -507,6 +495,18 @@ func (w *rowValues) of(r *Row, orgID, batch int64) []any {
 	v[0], v[1], v[2], v[3], v[4] = orgID, r.Period.Year, r.Period.Month, r.Item, r.Quantity
 	v[5], v[6], v[7], v[8] = r.Input, r.Unit, string(r.Quality), batch
 	return v
+}
+
+// finishImport records the import in the audit log and, unless skipped,
+// recomputes the accounts it touched.
+func (s *Service) finishImport(ctx context.Context, tx *store.Tx, res ImportResult, orgs map[int64]bool, touched map[orgYear]bool, opt ImportOptions, digest string) error {
+	if err := recordBatch(ctx, tx, res, orgs, opt, digest); err != nil {
+		return err
+	}
+	if opt.SkipRecompute {
+		return nil
+	}
+	return s.recompute(ctx, tx, touched)
 }
 
 // recordBatch writes the audit entry of an import.

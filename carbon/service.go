@@ -143,7 +143,12 @@ func (s *Service) Years(ctx context.Context, orgID int64) ([]int, error) {
 	if _, err := s.orgs.Get(ctx, orgID); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT year FROM accounts WHERE org_id = ? ORDER BY year DESC`, orgID)
+	return s.years(ctx, `SELECT year FROM accounts WHERE org_id = ? ORDER BY year DESC`, orgID)
+}
+
+// years runs a query of one integer column.
+func (s *Service) years(ctx context.Context, query string, args ...any) ([]int, error) {
+	rows, err := s.db.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -482,20 +487,7 @@ func (s *Service) SetGridKind(ctx context.Context, orgID int64, kind string) err
 
 // activityYears lists the years in which the enterprise has activity data.
 func (s *Service) activityYears(ctx context.Context, orgID int64) ([]int, error) {
-	rows, err := s.db.Query(ctx, `SELECT DISTINCT year FROM activity WHERE org_id = ? ORDER BY year`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ys []int
-	for rows.Next() {
-		var y int
-		if err := rows.Scan(&y); err != nil {
-			return nil, err
-		}
-		ys = append(ys, y)
-	}
-	return ys, rows.Err()
+	return s.years(ctx, `SELECT DISTINCT year FROM activity WHERE org_id = ? ORDER BY year`, orgID)
 }
 
 // gridKinds returns the enterprises' chosen electricity factor kinds.

@@ -422,7 +422,7 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	es, err := audit.List(r.Context(), s.db, f)
+	es, next, err := audit.Page(r.Context(), s.db, f)
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -431,11 +431,8 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 	if p.Items == nil {
 		p.Items = []audit.Entry{}
 	}
-	if f.Limit == 0 {
-		f.Limit = 50
-	}
-	if len(es) == f.Limit {
-		p.NextCursor = strconv.FormatInt(es[len(es)-1].Seq, 10)
+	if next > 0 {
+		p.NextCursor = strconv.FormatInt(next, 10)
 	}
 	writeJSON(w, http.StatusOK, p)
 }

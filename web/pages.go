@@ -454,17 +454,10 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	es, err := audit.List(r.Context(), s.db, f)
+	es, next, err := audit.Page(r.Context(), s.db, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
-	}
-	var next int64
-	if f.Limit == 0 {
-		f.Limit = 50
-	}
-	if len(es) == f.Limit {
-		next = es[len(es)-1].Seq
 	}
 	s.render(w, r, http.StatusOK, "audit", map[string]any{"Entries": es, "Next": next, "Filter": f})
 }
