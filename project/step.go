@@ -312,7 +312,7 @@ func (st *step) notify(ctx context.Context, to string) error {
 	if err != nil {
 		return err
 	}
-	if st.a.Role != cifp.RoleEnterprise {
+	if st.a.Role != cifp.RoleEnterprise && to != st.p.Status { // reviews stay with the team until the decision
 		if err := st.s.notify(ctx, st.tx, owners, st.p.ID, "project_status", msg); err != nil {
 			return err
 		}
