@@ -61,14 +61,20 @@ var Columns = []Column{
 	{"climate_type", "气候类型代码", true, func(_ *Service, p Project) any { return p.ClimateType }},
 	{"climate_type_name", "气候类型", false, func(s *Service, p Project) any { return s.termName(s.Taxonomy.ClimateTypes.Items, p.ClimateType) }},
 	{"list", "三张清单", false, func(s *Service, p Project) any { return s.termName(s.Taxonomy.Lists.Items, p.List) }},
-	{"cat2021", "绿债目录2021一级类", false, func(s *Service, p Project) any { t, _ := s.Taxonomy.Class("2021", p.Cat2021); return strings.TrimSpace(p.Cat2021 + " " + t.NameZH) }},
+	{"cat2021", "绿债目录2021一级类", false, func(s *Service, p Project) any {
+		t, _ := s.Taxonomy.Class("2021", p.Cat2021)
+		return strings.TrimSpace(p.Cat2021 + " " + t.NameZH)
+	}},
 	{"cat2021_item", "绿债目录2021条目", false, func(_ *Service, p Project) any {
 		if p.Screening == nil {
 			return ""
 		}
 		return p.Screening.Cat2021Item
 	}},
-	{"cat2025", "绿金目录2025一级类", false, func(s *Service, p Project) any { t, _ := s.Taxonomy.Class("2025", p.Cat2025); return strings.TrimSpace(p.Cat2025 + " " + t.NameZH) }},
+	{"cat2025", "绿金目录2025一级类", false, func(s *Service, p Project) any {
+		t, _ := s.Taxonomy.Class("2025", p.Cat2025)
+		return strings.TrimSpace(p.Cat2025 + " " + t.NameZH)
+	}},
 	{"description", "项目简介", true, func(_ *Service, p Project) any { return p.Description }},
 	{"investment", "总投资（万元）", true, func(_ *Service, p Project) any { return p.Investment }},
 	{"financing_need", "融资需求（万元）", true, func(_ *Service, p Project) any { return p.FinancingNeed }},

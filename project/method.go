@@ -80,7 +80,7 @@ type Param struct {
 
 // Species holds a tree species' parameters for the sequestration rate.
 type Species struct {
-	Code, NameZH, NameEN, Confidence, Source           string
+	Code, NameZH, NameEN, Confidence, Source    string
 	WoodDensity, BEF, RootShoot, CarbonFraction float64
 }
 

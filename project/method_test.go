@@ -46,7 +46,7 @@ func TestGridRenewableAndTheGridFactorChoice(t *testing.T) {
 		want   float64
 		source string
 	}{
-		{"", 0.5500, 11000, "regional east_china 2023"},          // 20 000 × 0.5500
+		{"", 0.5500, 11000, "regional east_china 2023"},         // 20 000 × 0.5500
 		{"provincial", 0.5153, 10306, "provincial 330000 2022"}, // 20 000 × 0.5153 (Zhejiang's latest, 2022)
 		{"national", 0.5306, 10612, "national CN 2023"},         // 20 000 × 0.5306
 		{"national_fossil", 0.8273, 16546, "national_fossil CN 2023"},

@@ -12,8 +12,6 @@ import (
 
 type sqlNullFloat = sql.NullFloat64
 
-
-
 // Notification is an in-app message (站内通知) to a user.
 type Notification struct {
 	ID        int64      `json:"id"`

@@ -79,24 +79,24 @@ type Project struct {
 	OrgUSCC string `json:"org_uscc"`
 	Status  string `json:"status"`
 	Fields
-	List            string     `json:"list"`
-	Cat2021         string     `json:"cat2021"`
-	Cat2025         string     `json:"cat2025"`
-	AnnualTCO2      float64    `json:"annual_tco2"`
-	CostPerTonne    *float64   `json:"cost_per_tonne,omitempty"`
-	NPV             *float64   `json:"npv,omitempty"`
-	IRR             *float64   `json:"irr,omitempty"`
-	ValueTotal      *float64   `json:"value_total,omitempty"`
-	Score           *float64   `json:"score,omitempty"` // mean of the submitted reviews
-	TwoHigh         bool       `json:"two_high"`
-	Recommended     bool       `json:"recommended"` // 推荐进入国家气候投融资项目库
-	Screening       *Screening `json:"screening,omitempty"`
-	Taxonomy        string     `json:"taxonomy"`
-	CreatedAt       time.Time  `json:"created_at"`
-	UpdatedAt       time.Time  `json:"updated_at"`
-	SubmittedAt     *time.Time `json:"submitted_at,omitempty"`
-	AdmittedAt      *time.Time `json:"admitted_at,omitempty"`
-	Version         int        `json:"version"`
+	List         string     `json:"list"`
+	Cat2021      string     `json:"cat2021"`
+	Cat2025      string     `json:"cat2025"`
+	AnnualTCO2   float64    `json:"annual_tco2"`
+	CostPerTonne *float64   `json:"cost_per_tonne,omitempty"`
+	NPV          *float64   `json:"npv,omitempty"`
+	IRR          *float64   `json:"irr,omitempty"`
+	ValueTotal   *float64   `json:"value_total,omitempty"`
+	Score        *float64   `json:"score,omitempty"` // mean of the submitted reviews
+	TwoHigh      bool       `json:"two_high"`
+	Recommended  bool       `json:"recommended"` // 推荐进入国家气候投融资项目库
+	Screening    *Screening `json:"screening,omitempty"`
+	Taxonomy     string     `json:"taxonomy"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+	SubmittedAt  *time.Time `json:"submitted_at,omitempty"`
+	AdmittedAt   *time.Time `json:"admitted_at,omitempty"`
+	Version      int        `json:"version"`
 }
 
 func nonNegative(field string, v float64) *cifp.FieldError {
@@ -111,7 +111,9 @@ func nonNegative(field string, v float64) *cifp.FieldError {
 // given too. Drafts may be incomplete, never invalid.
 func (f *Fields) Check(t *Taxonomy, complete bool) []cifp.FieldError {
 	var errs []cifp.FieldError
-	add := func(field, value, msg string) { errs = append(errs, cifp.FieldError{Field: field, Value: value, Message: msg}) }
+	add := func(field, value, msg string) {
+		errs = append(errs, cifp.FieldError{Field: field, Value: value, Message: msg})
+	}
 	f.Name = strings.TrimSpace(f.Name)
 	f.Description = strings.TrimSpace(f.Description)
 	if n := utf8.RuneCountInString(f.Name); n > 200 {

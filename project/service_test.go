@@ -32,7 +32,7 @@ type world struct {
 	a, b, c, bank, verifier, platform int64
 	// users as contexts
 	entA, entA2, entB, entC, reg, bank1, bank2, ver, citizen context.Context
-	ids                                                     map[string]int64
+	ids                                                      map[string]int64
 }
 
 func newWorld(t *testing.T, db *store.DB) *world {

@@ -76,10 +76,10 @@ type Exclusion struct {
 // It is data (data/taxonomy.json), never code branches; ID names the version
 // and its content hash.
 type Taxonomy struct {
-	ID           string `json:"id"`
-	Version      string `json:"version"`
-	Name         string `json:"name"`
-	Notes        string `json:"notes"`
+	ID           string      `json:"id"`
+	Version      string      `json:"version"`
+	Name         string      `json:"name"`
+	Notes        string      `json:"notes"`
 	ClimateTypes Section     `json:"climate_types"`
 	Sectors      Section     `json:"sectors"`
 	Catalogues   []Catalogue `json:"catalogues"`

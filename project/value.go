@@ -119,11 +119,11 @@ type Assessment struct {
 	Scenario      string   `json:"scenario"`
 	CarbonPrice   float64  `json:"carbon_price"` // 元/tCO2
 	DiscountRate  float64  `json:"discount_rate"`
-	NPV           float64  `json:"npv"`                  // financial cash flows only
-	IRR           *float64 `json:"irr,omitempty"`        // financial; nil when it does not exist
-	CarbonValue   float64  `json:"carbon_value"`         // present value of the reductions at the price
-	CoBenefits    float64  `json:"co_benefits"`          // present value of the quantified co-benefits
-	Total         float64  `json:"total"`                // NPV + carbon value + co-benefits
+	NPV           float64  `json:"npv"`           // financial cash flows only
+	IRR           *float64 `json:"irr,omitempty"` // financial; nil when it does not exist
+	CarbonValue   float64  `json:"carbon_value"`  // present value of the reductions at the price
+	CoBenefits    float64  `json:"co_benefits"`   // present value of the quantified co-benefits
+	Total         float64  `json:"total"`         // NPV + carbon value + co-benefits
 	IRRWithCarbon *float64 `json:"irr_with_carbon,omitempty"`
 	CostPerTonne  *float64 `json:"cost_per_tonne,omitempty"` // 元 per tCO2 over the lifetime
 	Params        string   `json:"params"`
