@@ -52,6 +52,10 @@ type Options struct {
 	// and to compute the carbon accounts of; nil for none. A year that has
 	// not ended yet gets the months up to the last whole one.
 	ActivityYears []int
+	// Projects is how many climate projects to put in the project library,
+	// bulk-imported for random enterprises; when above zero the first
+	// enterprise also gets a draft and a project under expert review.
+	Projects int
 	// Progress, when not nil, is called as enterprises are written, after
 	// every batch of at most 500 and at the end (done == total). It runs
 	// inside the load's transaction and must be quick.
@@ -77,6 +81,7 @@ type Result struct {
 	Orgs, Users, Enterprises int
 	ActivityRows             int // activity figures imported
 	Accounts                 int // annual carbon accounts computed
+	Projects                 int // climate projects in the library and the first enterprise's own
 	Logins                   []Login
 }
 
@@ -205,6 +210,11 @@ func Load(ctx context.Context, db *store.DB, o Options) (Result, error) {
 	}
 	if len(o.ActivityYears) > 0 {
 		if err := loadActivity(ctx, db, d.orgs[d.inst:], o, &res); err != nil {
+			return res, err
+		}
+	}
+	if o.Projects > 0 {
+		if err := loadProjects(ctx, db, d.orgs[d.inst:], o, &res); err != nil {
 			return res, err
 		}
 	}

@@ -64,6 +64,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	seed := fs.Int64("seed", 1, "random seed: the same seed gives the same data")
 	n := fs.Int("enterprises", 2000, "number of enterprises, 10–100000")
 	activity := fs.String("activity-years", lastYear(), "years of monthly activity data to import and compute accounts for, e.g. 2024,2025, or none")
+	projects := fs.Int("projects", 60, "climate projects in the project library (0 for none)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -79,7 +80,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	var bar *progressbar.ProgressBar
-	opts := demo.Options{Seed: *seed, Enterprises: *n, ActivityYears: years}
+	opts := demo.Options{Seed: *seed, Enterprises: *n, ActivityYears: years, Projects: *projects}
 	if !*quiet {
 		newBar := func(total int, what, unit string) *progressbar.ProgressBar {
 			return progressbar.NewOptions(total, progressbar.OptionSetWriter(e.stderr), progressbar.OptionSetDescription(what),
@@ -121,6 +122,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "loaded %d organisations (%d enterprises) and %d users", res.Orgs, res.Enterprises, res.Users)
 	if len(years) > 0 {
 		fmt.Fprintf(e.stdout, ", %d activity rows and %d annual carbon accounts for %s", res.ActivityRows, res.Accounts, *activity)
+	}
+	if res.Projects > 0 {
+		fmt.Fprintf(e.stdout, ", %d climate projects", res.Projects)
 	}
 	fmt.Fprintf(e.stdout, " in %s\n", elapsed.Round(time.Millisecond))
 	if db.Dialect == store.SQLite {

@@ -28,6 +28,7 @@ type Config struct {
 	Demo            bool
 	DemoSeed        int64
 	DemoEnterprises int
+	DemoProjects    int // climate projects in the demo project library
 	CookieSecure    bool
 	LogFormat       string // text or json
 	LogLevel        slog.Level
@@ -83,7 +84,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		if empty {
 			start := time.Now()
 			res, err := demo.Load(ctx, db, demo.Options{Seed: cfg.DemoSeed, Enterprises: cfg.DemoEnterprises,
-				ActivityYears: cfg.DemoActivityYears})
+				ActivityYears: cfg.DemoActivityYears, Projects: cfg.DemoProjects})
 			if err != nil {
 				db.Close()
 				return nil, fmt.Errorf("demo data: %w", err)
@@ -91,7 +92,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 			a.Demo = &res
 			logger.Info("demo data loaded", "seed", cfg.DemoSeed, "enterprises", res.Enterprises, "orgs", res.Orgs,
 				"users", res.Users, "activity_years", cfg.DemoActivityYears, "activity_rows", res.ActivityRows,
-				"accounts", res.Accounts, "duration_ms", time.Since(start).Milliseconds())
+				"accounts", res.Accounts, "projects", res.Projects, "duration_ms", time.Since(start).Milliseconds())
 		} else {
 			logins, err := demo.Logins(ctx, db)
 			if err != nil {
@@ -190,6 +191,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.Int64Var(&cfg.DemoSeed, "demo-seed", seed, "seed of the demo data (env CIFP_DEMO_SEED)")
 	n, _ := strconv.Atoi(getenv("CIFP_DEMO_ENTERPRISES", "2000"))
 	fs.IntVar(&cfg.DemoEnterprises, "demo-enterprises", n, "enterprises in the demo data, 10–100000 (env CIFP_DEMO_ENTERPRISES)")
+	np, _ := strconv.Atoi(getenv("CIFP_DEMO_PROJECTS", "60"))
+	fs.IntVar(&cfg.DemoProjects, "demo-projects", np, "climate projects in the demo project library (env CIFP_DEMO_PROJECTS)")
 	activityYears := fs.String("demo-activity-years", getenv("CIFP_DEMO_ACTIVITY_YEARS", lastYear()),
 		"years of demo activity data and carbon accounts, e.g. 2024,2025, or none (env CIFP_DEMO_ACTIVITY_YEARS)")
 	fs.BoolVar(&cfg.CookieSecure, "cookie-secure", getenv("CIFP_COOKIE_SECURE", "1") != "0",
