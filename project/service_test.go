@@ -540,6 +540,32 @@ func TestScreeningExclusionsAndTwoHigh(t *testing.T) {
 
 func w0() *Service { return NewService(nil) }
 
+func TestResubmissionStartsANewRound(t *testing.T) {
+	db := testutil.MustOpenDB(t)
+	w := newWorld(t, db)
+	p := w.to(t, StatusReview)
+	w.act(t, w.bank1, p.ID, ActReview, Decision{Scores: goodScores, Recommendation: ActReturn, Comment: "补充发电量测算"})
+	p = w.act(t, w.reg, p.ID, ActReturn, Decision{Comment: "请补充发电量测算依据"})
+	f := p.Fields
+	f.Technical = map[string]string{"generation_mwh": "18000"}
+	p = must(t)(w.svc.Update(w.entA, p.ID, p.Version, f))
+	// A stale version is refused.
+	if _, err := w.svc.Update(w.entA, p.ID, p.Version-1, f); cifp.ErrorCode(err) != cifp.ECONFLICT {
+		t.Errorf("stale update: %v", err)
+	}
+	p = w.do(t, p, ActSubmit)
+	if p.Score != nil || count(t, db, `SELECT COUNT(*) FROM project_reviews WHERE project_id = ?`, p.ID) != 0 {
+		t.Errorf("the last round's reviews remain: %+v", p.Score)
+	}
+	evs, _ := w.svc.Events(w.reg, p.ID)
+	if last := evs[len(evs)-1]; last.Action != ActSubmit || !strings.Contains(string(last.Detail), "补充发电量测算") {
+		t.Errorf("the last round's reviews are not in the history: %s", last.Detail)
+	}
+	p = w.do(t, p, ActScreen)
+	p = w.do(t, p, ActAssign) // the same experts again
+	near(t, "new estimate", p.AnnualTCO2, 18000*0.55, 1e-6)
+}
+
 func TestTwoHighProjectNeedsThreeReviewers(t *testing.T) {
 	db := testutil.MustOpenDB(t)
 	w := newWorld(t, db)

@@ -58,7 +58,33 @@ func (st *step) submit(ctx context.Context) (string, error) {
 	if err := cifp.Invalid("the project is not complete", f.Check(st.s.Taxonomy, true)...); err != nil {
 		return "", err
 	}
-	_, err := st.tx.Exec(ctx, `UPDATE projects SET submitted_at = ? WHERE id = ?`, st.s.now(), st.p.ID)
+	if st.p.Status == StatusReturned {
+		// A resubmission is a new round: the last round's reviews move to
+		// the history (this event's detail and the audit log).
+		var rs []map[string]any
+		rows, err := st.tx.Query(ctx, `SELECT reviewer_id, scores, COALESCE(total, -1), recommendation, comment FROM project_reviews WHERE project_id = ? ORDER BY id`, st.p.ID)
+		if err != nil {
+			return "", err
+		}
+		for rows.Next() {
+			var id int64
+			var scores, rec, comment string
+			var total float64
+			if err := rows.Scan(&id, &scores, &total, &rec, &comment); err != nil {
+				rows.Close()
+				return "", err
+			}
+			rs = append(rs, map[string]any{"reviewer_id": id, "scores": json.RawMessage(scores), "total": total, "recommendation": rec, "comment": comment})
+		}
+		rows.Close()
+		if len(rs) > 0 {
+			st.detail = map[string]any{"previous_reviews": rs}
+		}
+		if _, err := st.tx.Exec(ctx, `DELETE FROM project_reviews WHERE project_id = ?`, st.p.ID); err != nil {
+			return "", err
+		}
+	}
+	_, err := st.tx.Exec(ctx, `UPDATE projects SET submitted_at = ?, score = NULL WHERE id = ?`, st.s.now(), st.p.ID)
 	return StatusSubmitted, err
 }
 
