@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"cifp/auth"
 	"cifp/demo"
 	"cifp/org"
+	"cifp/project"
 	"cifp/store"
 )
 
@@ -145,14 +147,14 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 }
 
 func runImport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("import", "Import a dataset file, all or nothing: cifp import [flags] orgs FILE.xlsx|FILE.csv", e)
+	fs := newFlags("import", "Import a dataset file, all or nothing: cifp import [flags] orgs|projects FILE.xlsx|FILE.csv", e)
 	dsn := dbFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 2 || fs.Arg(0) != "orgs" {
+	if fs.NArg() != 2 || (fs.Arg(0) != "orgs" && fs.Arg(0) != "projects") {
 		fs.Usage()
-		return fmt.Errorf("want: cifp import orgs FILE")
+		return fmt.Errorf("want: cifp import orgs|projects FILE")
 	}
 	path := fs.Arg(1)
 	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
@@ -161,6 +163,19 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer f.Close()
+	if fs.Arg(0) == "projects" {
+		db, ctx, err := openDB(ctx, *dsn)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		res, err := project.NewService(db).Import(ctx, f, path)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		fmt.Fprintf(e.stdout, "%s: %d projects imported (%s … %s)\n", path, res.Rows, res.Codes[0], res.Codes[len(res.Codes)-1])
+		return nil
+	}
 	rows, err := org.ParseFile(f, format)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
@@ -179,17 +194,22 @@ func runImport(ctx context.Context, e *env, args []string) error {
 }
 
 func runExport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("export", "Export a dataset: cifp export [flags] orgs", e)
+	fs := newFlags("export", "Export a dataset: cifp export [flags] orgs|projects", e)
 	dsn := dbFlag(fs)
-	out := fs.String("o", "", "output file, .xlsx or .csv (default: CSV to standard output)")
-	kind := fs.String("kind", "", "only organisations of this kind")
-	division := fs.String("division", "", "only this GB/T 2260 division")
+	out := fs.String("o", "", "output file, .xlsx or .csv (default: CSV to standard output; projects: .xlsx only)")
+	kind := fs.String("kind", "", "orgs: only organisations of this kind")
+	division := fs.String("division", "", "orgs: only this GB/T 2260 division; projects: only this county")
+	national := fs.Bool("national", false, "projects: the recommendation to the national library (recommended projects only)")
+	all := fs.Bool("all", false, "projects: every project, not only those in the library")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 || fs.Arg(0) != "orgs" {
+	if fs.NArg() != 1 || (fs.Arg(0) != "orgs" && fs.Arg(0) != "projects") {
 		fs.Usage()
-		return fmt.Errorf("want: cifp export orgs")
+		return fmt.Errorf("want: cifp export orgs|projects")
+	}
+	if fs.Arg(0) == "projects" && !strings.HasSuffix(strings.ToLower(*out), ".xlsx") {
+		return fmt.Errorf("cifp export projects writes .xlsx: name the file with -o F.xlsx")
 	}
 	db, ctx, err := openDB(ctx, *dsn)
 	if err != nil {
@@ -201,13 +221,19 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		return org.NewService(db).Export(ctx, e.stdout, "csv", filter)
 	}
 	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), ".")
+	write := func(w io.Writer) error { return org.NewService(db).Export(ctx, w, format, filter) }
+	if fs.Arg(0) == "projects" {
+		write = func(w io.Writer) error {
+			return project.NewService(db).Export(ctx, w, project.Filter{County: *division, Library: !*all}, *national)
+		}
+	}
 	tmp := *out + ".part"
 	f, err := os.Create(tmp)
 	if err != nil {
 		return err
 	}
 	w := bufio.NewWriter(f)
-	if err := org.NewService(db).Export(ctx, w, format, filter); err != nil {
+	if err := write(w); err != nil {
 		f.Close()
 		os.Remove(tmp)
 		return err

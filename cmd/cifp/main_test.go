@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"github.com/xuri/excelize/v2"
 	"io"
 	"log/slog"
 	"net/http"
@@ -58,7 +59,7 @@ func TestHelp(t *testing.T) {
 
 func TestAuditVerifyCLI(t *testing.T) {
 	db := tempDB(t)
-	if out, err := cli(t, "", "demo", "--db", db, "--enterprises", "10", "--quiet", "--activity-years", "none"); err != nil {
+	if out, err := cli(t, "", "demo", "--db", db, "--enterprises", "10", "--quiet", "--activity-years", "none", "--projects", "0"); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
 	out, err := cli(t, "", "audit", "verify", "--db", db)
@@ -112,6 +113,45 @@ func TestImportExportCLI(t *testing.T) {
 	rows, err := org.ParseFile(f, "xlsx")
 	if err != nil || len(rows) != 1 || rows[0].Org.Name != "庆元县菇香食品有限公司" {
 		t.Fatalf("exported %+v, %v", rows, err)
+	}
+}
+
+func TestProjectsCLI(t *testing.T) {
+	db := tempDB(t)
+	dir := t.TempDir()
+	if out, err := cli(t, "", "demo", "--db", db, "--enterprises", "20", "--quiet", "--activity-years", "none", "--projects", "12"); err != nil ||
+		!strings.Contains(out, "14 climate projects") {
+		t.Fatalf("demo: %v\n%s", err, out)
+	}
+	if _, err := cli(t, "", "export", "--db", db, "projects"); err == nil || !strings.Contains(describe(err), ".xlsx") {
+		t.Fatalf("projects to stdout: %v", err)
+	}
+	lib := filepath.Join(dir, "library.xlsx")
+	if out, err := cli(t, "", "export", "--db", db, "-o", lib, "projects"); err != nil {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	x, err := excelize.OpenFile(lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := x.GetRows("气候项目库")
+	x.Close()
+	if len(rows) != 13 { // the header and the 12 projects in the library; the draft and the one under review stay out
+		t.Fatalf("exported %d rows", len(rows))
+	}
+	// The export loads back, all or nothing.
+	out, err := cli(t, "", "import", "--db", db, "projects", lib)
+	if err != nil || !strings.Contains(out, "12 projects imported") {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	nat := filepath.Join(dir, "national.xlsx")
+	if out, err := cli(t, "", "export", "--db", db, "--national", "-o", nat, "projects"); err != nil {
+		t.Fatalf("national: %v\n%s", err, out)
+	}
+	x, _ = excelize.OpenFile(nat)
+	defer x.Close()
+	if rows, _ := x.GetRows("推荐国家库"); len(rows) < 2 {
+		t.Errorf("national export has %d rows", len(rows))
 	}
 }
 
