@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -18,6 +19,7 @@ import (
 	"cifp/carbon"
 	"cifp/demo"
 	"cifp/org"
+	"cifp/project"
 	"cifp/store"
 	"cifp/web"
 )
@@ -31,8 +33,10 @@ type fixture struct {
 	orgs   *org.Service
 	auth   *auth.Service
 	carbon *carbon.Service
-	users  map[string]auth.User // by username
-	tokens map[string]string    // username → API token
+	// projects is the climate project library.
+	projects *project.Service
+	users    map[string]auth.User // by username
+	tokens   map[string]string    // username → API token
 	// other is an enterprise that is not the demo enterprise user's own.
 	other org.Org
 }
@@ -48,8 +52,9 @@ func newFixture(t *testing.T, db *store.DB, secure bool) *fixture {
 	f.auth = auth.NewService(db, f.orgs)
 	var err error
 	f.carbon = carbon.NewService(db, f.orgs)
+	f.projects = project.NewService(db)
 	f.srv, err = web.New(web.Config{CookieSecure: secure, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		LoginLimit: 5, SigningKey: []byte(strings.Repeat("k", 32))}, db, web.Services{Orgs: f.orgs, Auth: f.auth, Carbon: f.carbon})
+		LoginLimit: 5, SigningKey: []byte(strings.Repeat("k", 32))}, db, web.Services{Orgs: f.orgs, Auth: f.auth, Carbon: f.carbon, Projects: f.projects})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +92,10 @@ func (f *fixture) call(user, method, path string, body any) (*http.Response, []b
 	ct := ""
 	switch b := body.(type) {
 	case nil:
+	case upload:
+		var buf bytes.Buffer
+		ct = b.write(&buf)
+		rd = &buf
 	case string:
 		rd, ct = strings.NewReader(b), "application/json"
 	case []byte:
@@ -211,4 +220,53 @@ func mustUSCC(t *testing.T, division, body string) string {
 		t.Fatal(err)
 	}
 	return code
+}
+
+// upload is a multipart/form-data body: form fields and one file.
+type upload struct {
+	fields  map[string]string
+	field   string // the file's field name; "file" when empty
+	name    string
+	content []byte
+}
+
+// write writes the body and returns its content type.
+func (u upload) write(w io.Writer) string {
+	mw := multipart.NewWriter(w)
+	for k, v := range u.fields {
+		mw.WriteField(k, v)
+	}
+	field := u.field
+	if field == "" {
+		field = "file"
+	}
+	if u.name != "" {
+		fw, _ := mw.CreateFormFile(field, u.name)
+		fw.Write(u.content)
+	}
+	mw.Close()
+	return mw.FormDataContentType()
+}
+
+// postMultipart submits a multipart form with the CSRF token.
+func (b *client) postMultipart(path string, u upload) (*http.Response, string) {
+	b.f.t.Helper()
+	if u.fields == nil {
+		u.fields = map[string]string{}
+	}
+	u.fields["csrf_token"] = b.csrf()
+	var buf bytes.Buffer
+	ct := u.write(&buf)
+	req, err := http.NewRequest("POST", b.f.ts.URL+path, &buf)
+	if err != nil {
+		b.f.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", ct)
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
 }

@@ -55,7 +55,11 @@ func (s *Server) OpenAPI() map[string]any {
 			"operationId": strings.ToLower(rt.Method) + strings.NewReplacer("/", "_", "{", "", "}", "", ".", "_").Replace(rt.Path)}
 		var params []any
 		for _, m := range pathParamRE.FindAllStringSubmatch(rt.Path, -1) {
-			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "integer"}})
+			typ := "integer" // ids
+			if m[1] == "action" || m[1] == "lang" || m[1] == "token" {
+				typ = "string"
+			}
+			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": typ}})
 		}
 		for _, q := range rt.Doc.Query {
 			params = append(params, map[string]any{"name": q.Name, "in": "query", "description": q.Desc, "schema": map[string]any{"type": "string"}})
@@ -169,6 +173,15 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 				continue
 			}
 			key, _, _ := strings.Cut(tag, ",")
+			if key == "" && f.Anonymous && f.Type.Kind() == reflect.Struct {
+				// An embedded struct's fields are the outer object's, as in encoding/json.
+				inner := schemaOf(f.Type, nil)
+				for k, v := range inner["properties"].(map[string]any) {
+					props[k] = v
+					keys = append(keys, k)
+				}
+				continue
+			}
 			if key == "" {
 				key = f.Name
 			}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -171,6 +172,39 @@ func (s *Server) funcs(lang string, msgs messages) template.FuncMap {
 		},
 		"num64": func(n int64) string { return groupDigits(int(n)) },
 		"json":  func(b []byte) string { return string(b) },
+		// fp formats an optional number ("—" when absent).
+		"fp": func(v *float64, digits int) string {
+			if v == nil {
+				return "—"
+			}
+			return formatFloat(*v, digits)
+		},
+		// pctp formats an optional rate as a percentage ("—" when absent).
+		"pctp": func(v *float64) string {
+			if v == nil {
+				return "—"
+			}
+			return formatFloat(*v*100, 1) + "%"
+		},
+		// fv is a number as a form field's value: plain digits, "" for zero.
+		"fv": func(v float64) string {
+			if v == 0 {
+				return ""
+			}
+			return strconv.FormatFloat(v, 'f', -1, 64)
+		},
+		// fvp is an optional number as a form field's value.
+		"fvp": func(v *float64) string {
+			if v == nil {
+				return ""
+			}
+			return strconv.FormatFloat(*v, 'f', -1, 64)
+		},
+		"has":  func(xs []string, x string) bool { return slices.Contains(xs, x) },
+		"add1": func(i int) int { return i + 1 },
+		// tax names a code of the project taxonomy: sector, climate, list,
+		// category, doc, cat2021 or cat2025.
+		"tax": func(kind, code string) string { return s.taxName(lang, kind, code) },
 	}
 }
 
@@ -229,6 +263,11 @@ var navigation = []navItem{
 	{Key: "nav.carbon", Href: "/carbon", Roles: carbonReaders},
 	{Key: "nav.emitters", Href: "/carbon/emitters", Roles: roles(cifp.RoleAdmin, cifp.RoleRegulator)},
 	{Key: "nav.reports", Href: "/carbon/reports", Roles: roles(cifp.RoleVerifier, cifp.RoleAdmin, cifp.RoleRegulator)},
+	{Key: "nav.projects", Href: "/projects", Roles: roles(cifp.RoleAdmin, cifp.RoleRegulator, cifp.RoleFinance)},
+	{Key: "nav.my_projects", Href: "/projects", Roles: roles(cifp.RoleEnterprise)},
+	{Key: "nav.project_reviews", Href: "/projects/reviews", Roles: projectReviewers},
+	{Key: "nav.project_ranking", Href: "/projects/ranking", Roles: cityWide},
+	{Key: "nav.project_criteria", Href: "/projects/criteria"},
 	{Key: "nav.import", Href: "/orgs/import", Roles: roles(cifp.RoleAdmin)},
 	{Key: "nav.users", Href: "/users", Roles: roles(cifp.RoleAdmin)},
 	{Key: "nav.audit", Href: "/audit", Roles: allButCitizen},
@@ -236,14 +275,25 @@ var navigation = []navItem{
 	{Key: "nav.password", Href: "/password"},
 }
 
+// navFor returns the user's navigation with the entry of the path marked:
+// the one whose link is the longest prefix of the path, so that
+// /carbon/reports marks its own entry and not /carbon's.
 func navFor(u auth.User, path string) []navItem {
+	matches := func(href string) bool {
+		return path == href || (href != "/" && strings.HasPrefix(path, href+"/"))
+	}
+	best := ""
+	for _, n := range navigation {
+		if matches(n.Href) && len(n.Href) > len(best) {
+			best = n.Href
+		}
+	}
 	var out []navItem
 	for _, n := range navigation {
 		if n.Roles != nil && !hasRole(n.Roles, u.Role) {
 			continue
 		}
-		n.Active = path == n.Href || (n.Href != "/" && strings.HasPrefix(path, n.Href+"/") && !(n.Href == "/orgs" && path == "/orgs/import") &&
-			!(n.Href == "/carbon" && (strings.HasPrefix(path, "/carbon/emitters") || strings.HasPrefix(path, "/carbon/reports"))))
+		n.Active = best != "" && n.Href == best
 		out = append(out, n)
 	}
 	return out
@@ -258,6 +308,7 @@ type view struct {
 	Path    string
 	Query   string
 	Version string
+	Unread  int // the user's unread notifications
 	Data    any
 }
 
@@ -287,6 +338,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if u, ok := userFrom(r.Context()); ok {
 		v.User = &u
 		v.Nav = navFor(u, r.URL.Path)
+		if s.projects != nil {
+			if _, n, err := s.projects.Notifications(r.Context(), 1); err == nil {
+				v.Unread = n
+			}
+		}
 	}
 	block := "layout"
 	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Boosted") != "true" {

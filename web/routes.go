@@ -8,6 +8,7 @@ import (
 	"cifp/auth"
 	"cifp/carbon"
 	"cifp/org"
+	"cifp/project"
 )
 
 var (
@@ -67,6 +68,25 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /carbon/orgs/{id}/code.svg", carbonReaders, APIDoc{}, s.carbonCode)
 	s.handle("GET /carbon/orgs/{id}/code.png", carbonReaders, APIDoc{}, s.carbonCode)
 	s.handle("GET /c/{token}", public, APIDoc{}, s.carbonPublic)
+
+	s.handle("GET /projects", projectReaders, APIDoc{}, s.projectsPage)
+	s.handle("GET /projects/new", projectOwners, APIDoc{}, s.projectNewPage)
+	s.handle("POST /projects", projectOwners, APIDoc{}, s.projectCreateSubmit)
+	s.handle("GET /projects/reviews", projectReaders, APIDoc{}, s.projectReviewsPage)
+	s.handle("GET /projects/criteria", loggedIn, APIDoc{}, s.projectCriteriaPage)
+	s.handle("GET /projects/ranking", cityWide, APIDoc{}, s.projectRankingPage)
+	s.handle("GET /projects/export", projectReaders, APIDoc{}, s.projectExport)
+	s.handle("GET /projects/template", cityWide, APIDoc{}, s.projectTemplate)
+	s.handle("GET /projects/import", cityWide, APIDoc{}, s.projectImportPage)
+	s.handle("POST /projects/import", cityWide, APIDoc{}, s.projectImportSubmit)
+	s.handle("GET /projects/{id}", projectReaders, APIDoc{}, s.projectPage)
+	s.handle("GET /projects/{id}/edit", projectOwners, APIDoc{}, s.projectEditPage)
+	s.handle("POST /projects/{id}", projectOwners, APIDoc{}, s.projectEditSubmit)
+	s.handle("POST /projects/{id}/act", projectReaders, APIDoc{}, s.projectActSubmit)
+	s.handle("POST /projects/{id}/files", projectOwners, APIDoc{}, s.projectUploadSubmit)
+	s.handle("GET /projects/{id}/files/{fid}", projectReaders, APIDoc{}, s.projectFile)
+	s.handle("GET /notifications", loggedIn, APIDoc{}, s.notificationsPage)
+	s.handle("POST /notifications/read", loggedIn, APIDoc{}, s.notificationsReadSubmit)
 
 	// JSON API.
 	s.handle("GET /api/v1/me", loggedIn, APIDoc{Tag: "auth", Summary: "The calling user", Response: auth.User{}}, s.apiMe)
@@ -128,6 +148,40 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/v1/carbon/factors", public, APIDoc{Tag: "carbon", Summary: "The factor set in use, every factor with its source", Response: carbon.FactorSet{}}, s.apiCarbonFactors)
 	s.handle("POST /api/v1/carbon/recompute", adminAPI, APIDoc{Tag: "carbon", Summary: "Recompute every account of the years",
 		Body: recomputeRequest{}, Response: map[string]any{}}, s.apiCarbonRecompute)
+	s.handle("GET /api/v1/projects", projectReaders, APIDoc{Tag: "projects", Summary: "Climate projects the caller may see: an enterprise its own, a financial institution the library and its reviews, a verifier its reviews, the library team all",
+		Query: projectQuery, Response: projectPage{}}, s.apiListProjects)
+	s.handle("POST /api/v1/projects", projectOwners, APIDoc{Tag: "projects", Summary: "Declare a project: a draft of the caller's enterprise (may be incomplete, never invalid)",
+		Body: project.Fields{}, Response: project.Project{}, Status: http.StatusCreated}, s.apiCreateProject)
+	s.handle("GET /api/v1/projects/{id}", projectReaders, APIDoc{Tag: "projects", Summary: "One project with its screening", Response: project.Project{}}, s.apiGetProject)
+	s.handle("PUT /api/v1/projects/{id}", projectOwners, APIDoc{Tag: "projects", Summary: "Replace the fields of a draft or returned project; version must be the one read",
+		Body: projectUpdate{}, Response: project.Project{}}, s.apiUpdateProject)
+	s.handle("POST /api/v1/projects/{id}/actions/{action}", projectReaders, APIDoc{Tag: "projects", Summary: "Take a workflow action: submit, screen, assign, review, admit, return, reject, finance, build, complete, update, remove; or recommend / unrecommend (national library)",
+		Body: project.Decision{}, Response: project.Project{}}, s.apiProjectAction)
+	s.handle("GET /api/v1/projects/{id}/events", projectReaders, APIDoc{Tag: "projects", Summary: "A project's history, oldest first, with comments", Response: []project.Event{}}, s.apiProjectEvents)
+	s.handle("GET /api/v1/projects/{id}/reviews", projectReaders, APIDoc{Tag: "projects", Summary: "A project's expert reviews (all for the team and for the owner once decided; a reviewer its own)",
+		Response: []project.Review{}}, s.apiProjectReviews)
+	s.handle("GET /api/v1/projects/{id}/files", projectReaders, APIDoc{Tag: "projects", Summary: "A project's attachments", Response: []project.File{}}, s.apiProjectFiles)
+	s.handle("POST /api/v1/projects/{id}/files", projectOwners, APIDoc{Tag: "projects", Summary: "Attach a document (PDF, PNG or JPEG, at most 10 MiB) to a draft or returned project: multipart fields \"kind\" and \"file\"",
+		Consumes: "multipart/form-data", Response: project.File{}, Status: http.StatusCreated}, s.apiProjectUpload)
+	s.handle("GET /api/v1/projects/{id}/files/{fid}", projectReaders, APIDoc{Tag: "projects", Summary: "An attachment's content", Produces: "application/octet-stream"}, s.projectFile)
+	s.handle("GET /api/v1/projects/{id}/value", projectReaders, APIDoc{Tag: "projects", Summary: "A project's value assessment (NPV, IRR, carbon value, co-benefits, cost per tonne) under a carbon-price scenario",
+		Query: []Param{{Name: "scenario", Desc: "low, central (default) or high"}}, Response: project.Assessment{}}, s.apiProjectValue)
+	s.handle("GET /api/v1/projects/counties", projectReaders, APIDoc{Tag: "projects", Summary: "The county view: projects, investment, financing need and expected reduction by county",
+		Query: projectQuery, Response: []countyRow{}}, s.apiProjectCounties)
+	s.handle("GET /api/v1/stats/projects", projectReaders, APIDoc{Tag: "projects", Summary: "The county view as chart data",
+		Query: append([]Param{{Name: "measure", Desc: "projects, investment (default) or tco2"}}, projectQuery...), Response: Chart{}}, s.apiProjectStats)
+	s.handle("GET /api/v1/projects/taxonomy", loggedIn, APIDoc{Tag: "projects", Summary: "The published taxonomy, review criteria, methodologies and value parameters, with their sources",
+		Response: taxonomyResponse{}}, s.apiProjectTaxonomy)
+	s.handle("GET /api/v1/projects/export", projectReaders, APIDoc{Tag: "projects", Summary: "Projects the caller may see as .xlsx; national=true: the national library's exchange layout (library team)",
+		Query: append([]Param{{Name: "national", Desc: "true: 推荐国家库 layout"}}, projectQuery...), Produces: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, s.projectExport)
+	s.handle("GET /api/v1/projects/template", cityWide, APIDoc{Tag: "projects", Summary: "The empty project import file (.xlsx)",
+		Produces: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, s.projectTemplate)
+	s.handle("POST /api/v1/projects/import", cityWide, APIDoc{Tag: "projects", Summary: "Load projects in bulk from .xlsx or .csv (all or nothing); the body is the file, or multipart field \"file\"",
+		Query: []Param{{Name: "filename"}}, Consumes: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Response: project.ImportResult{}}, s.apiImportProjects)
+	s.handle("GET /api/v1/notifications", loggedIn, APIDoc{Tag: "notifications", Summary: "The caller's latest in-app notifications and the unread count",
+		Query: []Param{{Name: "limit", Desc: "1–200, default 50"}}, Response: notificationList{}}, s.apiNotifications)
+	s.handle("POST /api/v1/notifications/read", loggedIn, APIDoc{Tag: "notifications", Summary: "Mark one of the caller's notifications read, or all with id 0",
+		Body: readRequest{}, Response: map[string]int{}}, s.apiNotificationsRead)
 	s.handle("GET /api/v1/audit/verify", cityWide, APIDoc{Tag: "audit", Summary: "Verify the audit log's hash chain", Response: audit.Result{}}, s.apiAuditVerify)
 }
 

@@ -25,6 +25,7 @@ import (
 	"cifp/carbon"
 	"cifp/internal/signed"
 	"cifp/org"
+	"cifp/project"
 	"cifp/store"
 )
 
@@ -53,19 +54,22 @@ type Services struct {
 	Orgs   *org.Service
 	Auth   *auth.Service
 	Carbon *carbon.Service
+	// Projects is the climate project library (气候投融资项目库).
+	Projects *project.Service
 }
 
 // Server holds the services, templates and metrics behind the handlers.
 type Server struct {
-	cfg    Config
-	db     *store.DB
-	orgs   *org.Service
-	auth   *auth.Service
-	carbon *carbon.Service
-	signer *signed.Signer
-	log    *slog.Logger
-	pages  map[string]map[string]pageTemplate // lang → name → template
-	mux    *http.ServeMux
+	cfg      Config
+	db       *store.DB
+	orgs     *org.Service
+	auth     *auth.Service
+	carbon   *carbon.Service
+	projects *project.Service
+	signer   *signed.Signer
+	log      *slog.Logger
+	pages    map[string]map[string]pageTemplate // lang → name → template
+	mux      *http.ServeMux
 
 	routes      []Route
 	assets      map[string]string // file name → fingerprint
@@ -90,7 +94,7 @@ func New(cfg Config, db *store.DB, svc Services) (*Server, error) {
 		cfg.LoginWindow = 15 * time.Minute
 	}
 	s := &Server{
-		cfg: cfg, db: db, orgs: svc.Orgs, auth: svc.Auth, carbon: svc.Carbon, log: cfg.Logger,
+		cfg: cfg, db: db, orgs: svc.Orgs, auth: svc.Auth, carbon: svc.Carbon, projects: svc.Projects, log: cfg.Logger,
 		mux:         http.NewServeMux(),
 		ipLimiter:   auth.NewLimiter(cfg.LoginLimit*3, cfg.LoginWindow),
 		userLimiter: auth.NewLimiter(cfg.LoginLimit, cfg.LoginWindow),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"cifp/carbon"
 	"cifp/internal/testutil"
 	"cifp/org"
+	"cifp/project"
 	"cifp/store"
 )
 
@@ -59,6 +61,44 @@ func TestTenantIsolation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+
+		// Projects of the other enterprise: a draft with an attachment, and a
+		// screened project (not in the library) whose owner was notified.
+		otherEnt := f.addUser("other.energy", otherOrg.ID, cifp.RoleEnterprise)
+		otherCtx := f.ctx(otherEnt.Username)
+		secretProject := "秘密光伏项目"
+		secrets = append(secrets, secretProject)
+		draft, err := f.projects.Create(otherCtx, solarFields(secretProject+"（草稿）"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		draftFile, err := f.projects.Attach(otherCtx, draft.ID, "feasibility", "secret.pdf", pdf("secret"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		screened := f.submitted(otherCtx, solarFields(secretProject+"（已初筛）"))
+		f.act(f.ctx("regulator"), screened.ID, project.ActScreen, project.Decision{})
+		unread := func() int {
+			_, n, err := f.projects.Notifications(otherCtx, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		otherUnread := unread()
+		var otherNote int64
+		if err := f.db.QueryRow(context.Background(), `SELECT MAX(id) FROM notifications WHERE user_id = ?`, otherEnt.ID).Scan(&otherNote); err != nil || otherUnread == 0 {
+			t.Fatalf("the other enterprise's notification: %v (%d unread)", err, otherUnread)
+		}
+		// An enterprise may not declare a project for another organisation;
+		// a bank may not declare at all.
+		owners := func(u auth.User, ent int) int {
+			if u.Role == cifp.RoleEnterprise {
+				return ent
+			}
+			return 403
+		}
+		pid := func(p project.Project) string { return "/api/v1/projects/" + fmt.Sprint(p.ID) }
 
 		type tcase struct {
 			method, path string
@@ -107,6 +147,57 @@ func TestTenantIsolation(t *testing.T) {
 				return []tcase{{"GET", "/api/v1/audit?limit=500", nil, 200, true}, {"GET", "/api/v1/audit?entity=org&entity_id=" + id(otherOrg.ID), nil, 200, true}}
 			},
 			"GET /api/v1/audit/verify": func(auth.User) []tcase { return []tcase{{"GET", "/api/v1/audit/verify", nil, 403, false}} },
+
+			"GET /api/v1/projects": func(u auth.User) []tcase {
+				cs := []tcase{{"GET", "/api/v1/projects?q=" + url.QueryEscape(secretProject), nil, 200, true},
+					{"GET", "/api/v1/projects?status=draft,screened&limit=1000", nil, 200, true}}
+				if u.Role == cifp.RoleEnterprise {
+					cs = append(cs, tcase{"GET", "/api/v1/projects?limit=1000", nil, 200, true})
+				}
+				return cs
+			},
+			"POST /api/v1/projects": func(u auth.User) []tcase {
+				return []tcase{{"POST", "/api/v1/projects", map[string]any{"name": "x", "org_id": otherOrg.ID}, owners(u, 400), false}}
+			},
+			"GET /api/v1/projects/{id}": func(auth.User) []tcase {
+				return []tcase{{"GET", pid(draft), nil, 404, false}, {"GET", pid(screened), nil, 404, false}}
+			},
+			"PUT /api/v1/projects/{id}": func(u auth.User) []tcase {
+				return []tcase{{"PUT", pid(draft), map[string]any{"version": 1, "name": "改名"}, owners(u, 404), false}}
+			},
+			"POST /api/v1/projects/{id}/actions/{action}": func(auth.User) []tcase {
+				return []tcase{{"POST", pid(draft) + "/actions/submit", nil, 404, false}, {"POST", pid(screened) + "/actions/assign", map[string]any{"reviewers": []int64{bank.ID}}, 404, false},
+					{"POST", pid(screened) + "/actions/recommend", nil, 403, false}} // the team's flag: refused by role first
+			},
+			"GET /api/v1/projects/{id}/events":  func(auth.User) []tcase { return []tcase{{"GET", pid(screened) + "/events", nil, 404, false}} },
+			"GET /api/v1/projects/{id}/reviews": func(auth.User) []tcase { return []tcase{{"GET", pid(screened) + "/reviews", nil, 404, false}} },
+			"GET /api/v1/projects/{id}/files":   func(auth.User) []tcase { return []tcase{{"GET", pid(draft) + "/files", nil, 404, false}} },
+			"POST /api/v1/projects/{id}/files": func(u auth.User) []tcase {
+				return []tcase{{"POST", pid(draft) + "/files", upload{fields: map[string]string{"kind": "approval"}, name: "a.pdf", content: pdf("a")}, owners(u, 404), false}}
+			},
+			"GET /api/v1/projects/{id}/files/{fid}": func(auth.User) []tcase {
+				return []tcase{{"GET", pid(draft) + "/files/" + fmt.Sprint(draftFile.ID), nil, 404, false}}
+			},
+			"GET /api/v1/projects/{id}/value": func(auth.User) []tcase {
+				return []tcase{{"GET", pid(screened) + "/value?scenario=central", nil, 404, false}}
+			},
+			"GET /api/v1/projects/counties": func(auth.User) []tcase { return []tcase{{"GET", "/api/v1/projects/counties", nil, 200, true}} },
+			"GET /api/v1/stats/projects": func(auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/stats/projects?measure=projects", nil, 200, true}}
+			},
+			"GET /api/v1/projects/taxonomy": nil, // the published rules: no tenant data
+			"GET /api/v1/projects/export": func(auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/projects/export", nil, 200, true}, {"GET", "/api/v1/projects/export?national=true", nil, 403, false}}
+			},
+			"GET /api/v1/projects/template": nil, // an empty file
+			"POST /api/v1/projects/import": func(auth.User) []tcase {
+				return []tcase{{"POST", "/api/v1/projects/import", "x", 403, false}}
+			},
+			"GET /api/v1/notifications": func(auth.User) []tcase { return []tcase{{"GET", "/api/v1/notifications?limit=200", nil, 200, true}} },
+			// Marking another user's notification read changes nothing: checked below.
+			"POST /api/v1/notifications/read": func(auth.User) []tcase {
+				return []tcase{{"POST", "/api/v1/notifications/read", map[string]any{"id": otherNote}, 200, false}}
+			},
 
 			"GET /api/v1/carbon/accounts": func(u auth.User) []tcase {
 				if u.Role == cifp.RoleFinance {
@@ -184,10 +275,14 @@ func TestTenantIsolation(t *testing.T) {
 						}
 					}
 					if c.own {
-						checkOwn(t, name, c.path, body, u)
+						checkOwn(t, f, name, c.path, body, u)
 					}
 				}
 			}
+		}
+
+		if n := unread(); n != otherUnread {
+			t.Errorf("another tenant marked the other enterprise's notifications read: %d unread, was %d", n, otherUnread)
 		}
 
 		t.Run("Pages", func(t *testing.T) {
@@ -205,6 +300,12 @@ func TestTenantIsolation(t *testing.T) {
 					"/orgs/export?format=csv":            403,
 					"/users":                             403,
 					"/orgs/import":                       403,
+					"/projects/" + id(draft.ID):          404,
+					"/projects/" + id(screened.ID):       404,
+					"/projects/" + id(draft.ID) + "/files/" + id(draftFile.ID): 404,
+					"/projects/ranking":           403,
+					"/projects/import":            403,
+					"/projects/export?national=1": 403,
 				} {
 					resp, body := b.get(path)
 					if resp.StatusCode != want {
@@ -218,6 +319,15 @@ func TestTenantIsolation(t *testing.T) {
 				if resp.StatusCode != 404 {
 					t.Errorf("%s POST /orgs/%d: %d, want 404", username, otherOrg.ID, resp.StatusCode)
 				}
+				for _, action := range []string{"submit", "screen", "assign", "admit"} {
+					resp, _ := b.post("/projects/"+id(screened.ID)+"/act", url.Values{"action": {action}, "reviewers": {id(bank.ID)}})
+					if resp.StatusCode != 404 {
+						t.Errorf("%s %s another enterprise's project: %d, want 404", username, action, resp.StatusCode)
+					}
+				}
+				if _, body := b.get("/projects?q=" + url.QueryEscape(secretProject)); strings.Contains(body, draft.Name) || strings.Contains(body, screened.Code) {
+					t.Errorf("%s: the library page shows another enterprise's projects", username)
+				}
 				resp, body := b.get("/audit")
 				if resp.StatusCode != 200 || strings.Contains(body, "秘密路") {
 					t.Errorf("%s /audit: %d or shows another tenant's entries", username, resp.StatusCode)
@@ -228,9 +338,69 @@ func TestTenantIsolation(t *testing.T) {
 }
 
 // checkOwn asserts that a 200 list response holds only the user's own rows.
-func checkOwn(t *testing.T, name, path string, body []byte, u auth.User) {
+func checkOwn(t *testing.T, f *fixture, name, path string, body []byte, u auth.User) {
 	t.Helper()
+	// visible is the number of projects the user may see, by the service.
+	visible := func() int {
+		_, n, err := f.projects.List(u.Actor().Context(context.Background()), project.Filter{Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
 	switch {
+	case strings.HasPrefix(path, "/api/v1/projects/counties"):
+		var rows []struct{ Projects int }
+		json.Unmarshal(body, &rows)
+		n := 0
+		for _, r := range rows {
+			n += r.Projects
+		}
+		if n != visible() {
+			t.Errorf("%s: counts %d projects, the caller sees %d", name, n, visible())
+		}
+	case strings.HasPrefix(path, "/api/v1/stats/projects"):
+		var c struct{ Series []struct{ Data []float64 } }
+		json.Unmarshal(body, &c)
+		n := 0.0
+		for _, v := range c.Series[0].Data {
+			n += v
+		}
+		if int(n) != visible() {
+			t.Errorf("%s: counts %v projects, the caller sees %d", name, n, visible())
+		}
+	case strings.HasPrefix(path, "/api/v1/projects/export"):
+		rows := xlsxRows(t, body)
+		for _, r := range rows[1:] {
+			for _, c := range r {
+				if strings.Contains(c, "秘密") || (u.Role == cifp.RoleEnterprise && c == f.other.Name) {
+					t.Errorf("%s: exports another tenant's %q", name, c)
+				}
+			}
+		}
+		if len(rows)-1 != visible() {
+			t.Errorf("%s: exports %d projects, the caller sees %d", name, len(rows)-1, visible())
+		}
+	case strings.HasPrefix(path, "/api/v1/projects"):
+		var p struct{ Items []project.Project }
+		json.Unmarshal(body, &p)
+		for _, x := range p.Items {
+			switch {
+			case u.Role == cifp.RoleEnterprise && x.OrgID != u.OrgID:
+				t.Errorf("%s: lists project %s of org %d", name, x.Code, x.OrgID)
+			case u.Role == cifp.RoleFinance && (x.Status == project.StatusDraft || x.Status == project.StatusSubmitted || strings.Contains(x.Name, "秘密")):
+				t.Errorf("%s: a bank sees project %s, which is %s", name, x.Code, x.Status)
+			}
+		}
+	case strings.HasPrefix(path, "/api/v1/notifications"):
+		var p struct{ Items []project.Notification }
+		json.Unmarshal(body, &p)
+		for _, n := range p.Items {
+			var owner int64
+			if err := f.db.QueryRow(context.Background(), `SELECT user_id FROM notifications WHERE id = ?`, n.ID).Scan(&owner); err != nil || owner != u.ID {
+				t.Errorf("%s: shows notification %d of user %d", name, n.ID, owner)
+			}
+		}
 	case strings.HasPrefix(path, "/api/v1/me"):
 		var me struct {
 			Org org.Org `json:"org"`
@@ -328,3 +498,104 @@ func refused(u auth.User) int {
 }
 
 var _ = cifp.RoleAdmin
+
+// TestProjectTenantIsolation covers the roles the main table does not: a
+// verifier sees only the projects it is asked to review, a bank the library
+// and its own reviews, and a citizen no project route at all (the published
+// rules excepted).
+func TestProjectTenantIsolation(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db, false)
+		reg := f.ctx("regulator")
+		// A: the demo enterprise's project, reviewed by bank and verifier, admitted.
+		a := f.admitted(f.ctx("enterprise"), solarFields("缙云县屋顶光伏（入库）"))
+		// B: the other enterprise's project, under review by the insurer only.
+		other := f.addUser("other.energy", f.other.ID, cifp.RoleEnterprise)
+		b := f.submitted(f.ctx(other.Username), solarFields("另一家企业的光伏项目"))
+		f.act(reg, b.ID, project.ActScreen, project.Decision{})
+		f.act(reg, b.ID, project.ActAssign, project.Decision{Reviewers: []int64{f.users["insurer"].ID, f.users["pbc"].ID}})
+		// C: the other enterprise's draft.
+		c, err := f.projects.Create(f.ctx(other.Username), solarFields("另一家企业的草稿"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := func(p project.Project, rest string) string { return fmt.Sprintf("/api/v1/projects/%d%s", p.ID, rest) }
+		for _, x := range []struct {
+			user   string
+			p      project.Project
+			status int
+		}{
+			{"verifier", a, 200}, {"verifier", b, 404}, {"verifier", c, 404},
+			{"bank", a, 200}, {"bank", b, 404}, {"bank", c, 404},
+			{"insurer", b, 200}, {"insurer", c, 404},
+			{"enterprise", a, 200}, {"enterprise", b, 404},
+			{other.Username, a, 404}, {other.Username, b, 200}, {other.Username, c, 200},
+			{"regulator", c, 200}, {"admin", b, 200},
+		} {
+			for _, rest := range []string{"", "/events", "/reviews", "/files", "/value"} {
+				if resp, body := f.call(x.user, "GET", path(x.p, rest), nil); resp.StatusCode != x.status {
+					t.Errorf("%s GET %s (%s): %d, want %d: %.200s", x.user, path(x.p, rest), x.p.Status, resp.StatusCode, x.status, body)
+				}
+			}
+		}
+		// The verifier's list holds its assignments only.
+		var page struct{ Items []project.Project }
+		resp, body := f.call("verifier", "GET", "/api/v1/projects?limit=1000", nil)
+		json.Unmarshal(body, &page)
+		if resp.StatusCode != 200 || len(page.Items) != 1 || page.Items[0].ID != a.ID {
+			t.Errorf("verifier list: %d %+v", resp.StatusCode, page.Items)
+		}
+		// A reviewer of B may not decide it, nor review A after the decision.
+		if resp, _ := f.call("insurer", "POST", path(b, "/actions/admit"), nil); resp.StatusCode != 403 {
+			t.Errorf("reviewer admits: %d", resp.StatusCode)
+		}
+		if resp, _ := f.call("verifier", "POST", path(a, "/actions/review"), map[string]any{"scores": goodScores(), "recommendation": "admit"}); resp.StatusCode != 409 {
+			t.Errorf("review after admission: %d", resp.StatusCode)
+		}
+		// The insurer sees only its own review of B; the owner none until decided.
+		var reviews []project.Review
+		_, body = f.call("insurer", "GET", path(b, "/reviews"), nil)
+		json.Unmarshal(body, &reviews)
+		if len(reviews) != 1 || reviews[0].ReviewerID != f.users["insurer"].ID {
+			t.Errorf("insurer reads reviews %+v", reviews)
+		}
+		_, body = f.call(other.Username, "GET", path(b, "/reviews"), nil)
+		if json.Unmarshal(body, &reviews); len(reviews) != 0 {
+			t.Errorf("the owner reads undecided reviews %+v", reviews)
+		}
+
+		// A citizen: 403 on every project route but the published rules.
+		for _, rt := range f.srv.Routes() {
+			if !strings.Contains(rt.Path, "projects") {
+				continue
+			}
+			p := strings.NewReplacer("{id}", fmt.Sprint(a.ID), "{fid}", "1", "{action}", "submit").Replace(rt.Path)
+			want := 403
+			if p == "/api/v1/projects/taxonomy" || p == "/projects/criteria" {
+				want = 200
+			}
+			var resp *http.Response
+			var body []byte
+			if strings.HasPrefix(p, "/api/") {
+				resp, body = f.call("citizen", rt.Method, p, nil)
+			} else {
+				cb := f.browser()
+				cb.login("citizen")
+				var s string
+				if rt.Method == "GET" {
+					resp, s = cb.get(p)
+				} else {
+					resp, s = cb.post(p, nil)
+				}
+				body = []byte(s)
+			}
+			if resp.StatusCode != want {
+				t.Errorf("citizen %s %s: %d, want %d: %.200s", rt.Method, p, resp.StatusCode, want, body)
+			}
+		}
+		resp, body = f.call("citizen", "GET", "/api/v1/notifications", nil)
+		if resp.StatusCode != 200 || !strings.Contains(string(body), `"unread":0`) {
+			t.Errorf("citizen notifications: %d %s", resp.StatusCode, body)
+		}
+	})
+}

@@ -17,6 +17,7 @@ import (
 	"cifp/demo"
 	"cifp/internal/signed"
 	"cifp/org"
+	"cifp/project"
 	"cifp/store"
 	"cifp/web"
 )
@@ -51,8 +52,10 @@ type App struct {
 	Orgs   *org.Service
 	Auth   *auth.Service
 	Carbon *carbon.Service
-	Server *web.Server
-	Demo   *demo.Result // the demo data loaded at start, if any
+	// Projects is the climate project library.
+	Projects *project.Service
+	Server   *web.Server
+	Demo     *demo.Result // the demo data loaded at start, if any
 
 	http     *http.Server
 	listener net.Listener
@@ -106,13 +109,14 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Orgs = org.NewService(db)
 	a.Auth = auth.NewService(db, a.Orgs)
 	a.Carbon = carbon.NewService(db, a.Orgs)
+	a.Projects = project.NewService(db)
 	key, err := signed.KeyFromEnvOrFile("CIFP_SECRET", cfg.SecretFile)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("signing key: %w", err)
 	}
 	a.Server, err = web.New(web.Config{CookieSecure: cfg.CookieSecure, Logger: logger, SigningKey: key, PublicURL: cfg.PublicURL},
-		db, web.Services{Orgs: a.Orgs, Auth: a.Auth, Carbon: a.Carbon})
+		db, web.Services{Orgs: a.Orgs, Auth: a.Auth, Carbon: a.Carbon, Projects: a.Projects})
 	if err != nil {
 		db.Close()
 		return nil, err

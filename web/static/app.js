@@ -18,6 +18,8 @@
  *      "series": [{"name": "…", "data": […]}]} that the URL returns.
  *   - <form data-confirm="text"> asks confirm(text) before it submits.
  *   - <button data-copy="#selector"> copies the text of that element.
+ *   - <select data-category-select> on the project form shows the inputs of
+ *     the chosen category's methodology only.
  */
 (function () {
 	'use strict';
@@ -439,9 +441,51 @@
 		});
 	});
 
+	/* ------------------------------------------------------------------
+	 * The project form: <select data-category-select> shows only the chosen
+	 * category's methodology inputs (<div class="method-inputs"
+	 * data-method="…">) and fills the sector and climate type from it.
+	 * ------------------------------------------------------------------ */
+
+	function syncCategory(select, fill) {
+		var form = select.form;
+		if (!form) {
+			return;
+		}
+		var opt = select.options[select.selectedIndex];
+		var method = opt ? opt.getAttribute('data-method') || '' : '';
+		var chosen = !!(opt && opt.value);
+		form.querySelectorAll('.method-inputs[data-method]').forEach(function (el) {
+			// Nothing chosen yet: keep every methodology hidden behind the hint.
+			el.hidden = !chosen || el.getAttribute('data-method') !== method;
+		});
+		var hint = form.querySelector('[data-method-none]');
+		if (hint) {
+			hint.hidden = chosen && method !== '';
+		}
+		if (fill && opt) {
+			[['sector', 'data-sector'], ['climate_type', 'data-climate']].forEach(function (pair) {
+				var field = form.elements[pair[0]];
+				var v = opt.getAttribute(pair[1]);
+				if (field && v) {
+					field.value = v;
+				}
+			});
+		}
+	}
+
+	document.addEventListener('change', function (evt) {
+		if (evt.target.matches && evt.target.matches('select[data-category-select]')) {
+			syncCategory(evt.target, true);
+		}
+	});
+
 	/* ------------------------------------------------------------------ */
 
 	onReady(function () {
 		initCharts(document);
+		document.querySelectorAll('select[data-category-select]').forEach(function (el) {
+			syncCategory(el, false);
+		});
 	});
 })();
