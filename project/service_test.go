@@ -35,7 +35,7 @@ type world struct {
 	ids                                                      map[string]int64
 }
 
-func newWorld(t *testing.T, db *store.DB) *world {
+func newWorld(t testing.TB, db *store.DB) *world {
 	t.Helper()
 	w := &world{db: db, svc: NewService(db), ids: map[string]int64{}}
 	w.svc.now = func() time.Time { return testNow }
