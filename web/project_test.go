@@ -564,10 +564,55 @@ func TestProjectImportPage(t *testing.T) {
 	if after := f.projectCounts(); after != before {
 		t.Errorf("a refused import stored: %v → %v", before, after)
 	}
+	// The library's own export goes back in whole: a migration from another library.
+	a := f.admitted(f.ctx("enterprise"), solarFields("缙云县屋顶光伏（迁入）"))
+	_, export := b.get("/projects/export?status=admitted")
+	before = f.projectCounts()
+	resp, body = b.postMultipart("/projects/import", upload{name: "迁入.xlsx", content: []byte(export)})
+	m := regexp.MustCompile(`data-testid="import-result">[^<]*1:`).FindString(body)
+	if resp.StatusCode != 200 || m == "" {
+		t.Fatalf("import: %d %s", resp.StatusCode, regexp.MustCompile(`(?s)<main.*</main>`).FindString(body))
+	}
+	if after := f.projectCounts(); after[0] != before[0]+1 {
+		t.Errorf("projects %d → %d", before[0], after[0])
+	}
+	var imported project.Project
+	list, _, _ := f.projects.List(f.ctx("regulator"), project.Filter{Query: "迁入", Sort: "updated"})
+	for _, p := range list {
+		if p.ID != a.ID {
+			imported = p
+		}
+	}
+	if imported.Status != project.StatusAdmitted || imported.AnnualTCO2 != a.AnnualTCO2 || imported.OrgID != a.OrgID {
+		t.Errorf("imported %+v", imported)
+	}
 	ent := f.browser()
 	ent.login("enterprise")
 	if resp, _ := ent.get("/projects/import"); resp.StatusCode != 403 {
 		t.Errorf("enterprise import page: %d", resp.StatusCode)
+	}
+	// The owner reports progress on the admitted project and moves it on.
+	id := fmt.Sprint(a.ID)
+	resp, body = ent.post("/projects/"+id+"/act", url.Values{"action": {"update"}, "progress.percent": {"一半"}, "progress.invested": {"300"}})
+	if resp.StatusCode != 400 || !strings.Contains(body, "<code>progress.percent</code>") {
+		t.Errorf("bad progress: %d", resp.StatusCode)
+	}
+	resp, body = ent.post("/projects/"+id+"/act", url.Values{"action": {"update"}, "progress.percent": {"120"}})
+	if resp.StatusCode != 400 || !strings.Contains(body, "must be 0 to 100") {
+		t.Errorf("progress over 100: %d", resp.StatusCode)
+	}
+	for _, action := range []string{"update", "finance", "build"} {
+		resp, _ := ent.post("/projects/"+id+"/act", url.Values{"action": {action}, "progress.percent": {"40"}, "progress.invested": {"480"}, "progress.financed": {"600"}, "comment": {"屋顶支架安装完成"}})
+		if resp.StatusCode != 303 {
+			t.Errorf("%s: %d", action, resp.StatusCode)
+		}
+	}
+	_, page := ent.get("/projects/" + id)
+	if !strings.Contains(page, "建设中") || !strings.Contains(page, "percent: 40") || !strings.Contains(page, "屋顶支架安装完成") {
+		t.Error("the history lacks the progress update")
+	}
+	if strings.Contains(page, `data-testid="act-remove"`) || !strings.Contains(page, `data-testid="act-complete"`) {
+		t.Error("the owner's actions on a project under construction")
 	}
 }
 
@@ -639,8 +684,21 @@ func TestProjectPages(t *testing.T) {
 			t.Errorf("citizen %s: %d", path, resp.StatusCode)
 		}
 	}
+	// In English.
+	r.get("/lang/en")
+	_, page = r.get("/projects/" + id)
+	for _, want := range []string{"Screening", "Eligible", "Expected annual reduction", "Under review", "Log out"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the English project page lacks %q", want)
+		}
+	}
 	e := f.browser()
 	e.login("enterprise")
+	e.get("/lang/en")
+	if _, page = e.get("/projects/new"); !strings.Contains(page, "Declare a project") || !strings.Contains(page, "Annual net generation to the grid") || strings.Contains(page, "退出") {
+		t.Error("the English declaration form")
+	}
+	e.get("/lang/zh")
 	resp, _ = e.post("/notifications/read", nil)
 	if _, page := e.get("/notifications"); resp.StatusCode != 303 || strings.Contains(page, `data-testid="unread"`) {
 		t.Errorf("read all: %d", resp.StatusCode)
