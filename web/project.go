@@ -473,11 +473,13 @@ func (s *Server) renderProject(w http.ResponseWriter, r *http.Request, status in
 		s.fail(w, r, err)
 		return
 	}
+	anonymous(u.Role, v.Reviews)
 	events, err := s.projects.Events(ctx, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	anonymousEvents(u.Role, events)
 	for _, e := range events {
 		v.Events = append(v.Events, eventView{Event: e, Details: eventDetails(e.Detail)})
 	}
@@ -537,6 +539,40 @@ func (s *Server) renderProject(w http.ResponseWriter, r *http.Request, status in
 		v.Errors = formErrors{}
 	}
 	s.render(w, r, status, "project", v)
+}
+
+// anonymous hides who reviewed from an enterprise: the service names the
+// reviewers "专家 1, 2…" for the owner but still gives their organisation.
+func anonymous(role cifp.Role, rs []project.Review) {
+	if role != cifp.RoleEnterprise {
+		return
+	}
+	for i := range rs {
+		rs[i].ReviewerOrg, rs[i].ReviewerID = "", 0
+	}
+}
+
+// anonymousEvents hides the reviewers in a project's history from an
+// enterprise: who reviewed, and whom the team assigned.
+func anonymousEvents(role cifp.Role, es []project.Event) {
+	if role != cifp.RoleEnterprise {
+		return
+	}
+	for i, e := range es {
+		switch e.Action {
+		case project.ActReview:
+			es[i].Actor = "专家"
+		case project.ActAssign:
+			var d map[string]any
+			if json.Unmarshal(e.Detail, &d) == nil {
+				if names, ok := d["reviewers"].([]any); ok {
+					delete(d, "reviewers")
+					d["reviewer_count"] = len(names)
+					es[i].Detail, _ = json.Marshal(d)
+				}
+			}
+		}
+	}
 }
 
 // technicalRows labels a project's technical inputs by its methodology.

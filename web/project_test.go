@@ -370,10 +370,19 @@ func TestProjectAPIWorkflow(t *testing.T) {
 		if strings.Join(actions, " ") != "create submit screen assign review review admit recommend" {
 			t.Errorf("history %v", actions)
 		}
+		if b := must(200)(f.call("enterprise", "GET", path+"/events", nil)); strings.Contains(string(b), `"bank"`) || strings.Contains(string(b), "verifier") {
+			t.Errorf("the owner's history names the reviewers: %s", b)
+		}
+		if b := must(200)(f.call("regulator", "GET", path+"/events", nil)); !strings.Contains(string(b), `"bank"`) {
+			t.Errorf("the team's history lacks the reviewers: %s", b)
+		}
 		var reviews []project.Review
 		json.Unmarshal(must(200)(f.call("enterprise", "GET", path+"/reviews", nil)), &reviews)
-		if len(reviews) != 2 || reviews[0].Reviewer == "bank" || reviews[0].Total == nil {
+		if len(reviews) != 2 || reviews[0].Reviewer == "bank" || reviews[0].ReviewerOrg != "" || reviews[0].Total == nil {
 			t.Errorf("the owner reads %+v", reviews)
+		}
+		if b := must(200)(f.call("enterprise", "GET", path+"/reviews", nil)); strings.Contains(string(b), "农业银行") || strings.Contains(string(b), "核查") {
+			t.Errorf("the owner learns who reviewed: %s", b)
 		}
 		var low, high project.Assessment
 		json.Unmarshal(must(200)(f.call("bank", "GET", path+"/value?scenario=low", nil)), &low)
