@@ -122,6 +122,7 @@ func (s *Service) Open(ctx context.Context, projectID, fileID int64) (File, []by
 	if err == sql.ErrNoRows {
 		return File{}, nil, cifp.Errorf(cifp.ENOTFOUND, "attachment %d of project %d not found", fileID, projectID)
 	}
+	f.CreatedAt = f.CreatedAt.UTC()
 	return f, content, err
 }
 
@@ -171,7 +172,7 @@ func (s *Service) Reviews(ctx context.Context, projectID int64) ([]Review, error
 			r.SubmittedAt = &t
 		}
 		if a.Role == cifp.RoleEnterprise { // the owner reads the judgement, not who gave it
-			r.Reviewer, r.ReviewerID = fmt.Sprintf("专家 %d", len(out)+1), 0
+			r.Reviewer, r.ReviewerID, r.ReviewerOrg = fmt.Sprintf("专家 %d", len(out)+1), 0, ""
 		}
 		out = append(out, r)
 	}

@@ -39,9 +39,10 @@ func (s *Service) Notifications(ctx context.Context, limit int) ([]Notification,
 	if err != nil {
 		return nil, 0, err
 	}
-	if limit <= 0 || limit > 200 {
+	if limit <= 0 {
 		limit = 50
 	}
+	limit = min(limit, 200)
 	var unread int
 	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL`, a.UserID).Scan(&unread); err != nil {
 		return nil, 0, err

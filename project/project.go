@@ -87,7 +87,9 @@ type Project struct {
 	NPV          *float64   `json:"npv,omitempty"`
 	IRR          *float64   `json:"irr,omitempty"`
 	ValueTotal   *float64   `json:"value_total,omitempty"`
-	Score        *float64   `json:"score,omitempty"` // mean of the submitted reviews
+	Score        *float64   `json:"score,omitempty"`    // mean of the submitted reviews
+	Progress     *Progress  `json:"progress,omitempty"` // the latest progress update
+	ProgressAt   *time.Time `json:"progress_at,omitempty"`
 	TwoHigh      bool       `json:"two_high"`
 	Recommended  bool       `json:"recommended"` // 推荐进入国家气候投融资项目库
 	Screening    *Screening `json:"screening,omitempty"`

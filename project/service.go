@@ -37,19 +37,20 @@ func NewService(db *store.DB) *Service {
 const projectColumns = `p.id, p.code, p.org_id, o.name, o.uscc, p.status, p.name, p.county, p.location, p.lat, p.lng, p.sector, p.category,
 	p.climate_type, p.description, p.investment, p.financing_need, p.start_date, p.end_date, p.lifetime, p.technical, p.co_benefits,
 	p.co_benefit_value, p.revenue, p.opex, p.contact, p.list, p.cat2021, p.cat2025, p.annual_tco2, p.cost_per_tonne, p.npv, p.irr,
-	p.value_total, p.score, p.two_high, p.recommended, p.screening, p.taxonomy, p.created_at, p.updated_at, p.submitted_at, p.admitted_at, p.version`
+	p.value_total, p.score, p.progress_percent, p.invested, p.financed, p.progress_at, p.two_high, p.recommended, p.screening, p.taxonomy, p.created_at, p.updated_at, p.submitted_at, p.admitted_at, p.version`
 
 const projectFrom = ` FROM projects p JOIN orgs o ON o.id = p.org_id`
 
 func scanProject(row interface{ Scan(...any) error }) (Project, error) {
 	var p Project
-	var lat, lng, cost, npv, irr, value, score sql.NullFloat64
+	var lat, lng, cost, npv, irr, value, score, pct, invested, financed sql.NullFloat64
+	var progressAt sql.NullTime
 	var technical, screening string
 	var sub, adm sql.NullTime
 	err := row.Scan(&p.ID, &p.Code, &p.OrgID, &p.OrgName, &p.OrgUSCC, &p.Status, &p.Name, &p.County, &p.Location, &lat, &lng,
 		&p.Sector, &p.Category, &p.ClimateType, &p.Description, &p.Investment, &p.FinancingNeed, &p.StartDate, &p.EndDate,
 		&p.Lifetime, &technical, &p.CoBenefits, &p.CoBenefitValue, &p.Revenue, &p.Opex, &p.Contact, &p.List, &p.Cat2021,
-		&p.Cat2025, &p.AnnualTCO2, &cost, &npv, &irr, &value, &score, &p.TwoHigh, &p.Recommended, &screening, &p.Taxonomy,
+		&p.Cat2025, &p.AnnualTCO2, &cost, &npv, &irr, &value, &score, &pct, &invested, &financed, &progressAt, &p.TwoHigh, &p.Recommended, &screening, &p.Taxonomy,
 		&p.CreatedAt, &p.UpdatedAt, &sub, &adm, &p.Version)
 	if err != nil {
 		return p, err
@@ -68,6 +69,11 @@ func scanProject(row interface{ Scan(...any) error }) (Project, error) {
 	if sub.Valid {
 		t := sub.Time.UTC()
 		p.SubmittedAt = &t
+	}
+	if progressAt.Valid {
+		t := progressAt.Time.UTC()
+		p.ProgressAt = &t
+		p.Progress = &Progress{Percent: pct.Float64, Invested: invested.Float64, Financed: financed.Float64}
 	}
 	if adm.Valid {
 		t := adm.Time.UTC()
@@ -472,7 +478,13 @@ func (s *Service) Act(ctx context.Context, id int64, action string, d Decision) 
 		if out, err = s.get(ctx, tx, id); err != nil {
 			return err
 		}
-		if err := audit.Record(ctx, tx, audit.Change{Action: "project." + action, Entity: "project", EntityID: id, OrgID: p.OrgID,
+		// Who reviews is the library team's record, not the owner's: the
+		// assignment and the reviews are logged without the owner's tenant.
+		tenant := p.OrgID
+		if action == ActAssign || action == ActReview {
+			tenant = 0
+		}
+		if err := audit.Record(ctx, tx, audit.Change{Action: "project." + action, Entity: "project", EntityID: id, OrgID: tenant,
 			Before: map[string]any{"status": p.Status}, After: map[string]any{"status": to, "comment": d.Comment, "detail": step.detail}}); err != nil {
 			return err
 		}
@@ -511,8 +523,13 @@ type Event struct {
 	Detail  json.RawMessage `json:"detail"`
 }
 
-// Events returns a project's history, oldest first.
+// Events returns a project's history, oldest first. An enterprise reads it
+// without the experts' names: who reviewed, and whom the team assigned.
 func (s *Service) Events(ctx context.Context, id int64) ([]Event, error) {
+	a, err := cifp.MustActor(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := s.Get(ctx, id); err != nil {
 		return nil, err
 	}
@@ -529,6 +546,21 @@ func (s *Service) Events(ctx context.Context, id int64) ([]Event, error) {
 			return nil, err
 		}
 		e.At, e.Detail = e.At.UTC(), json.RawMessage(detail)
+		if a.Role == cifp.RoleEnterprise {
+			switch e.Action {
+			case ActReview:
+				e.Actor = "专家"
+			case ActAssign:
+				var d map[string]any
+				if json.Unmarshal(e.Detail, &d) == nil {
+					if names, ok := d["reviewers"].([]any); ok {
+						delete(d, "reviewers")
+						d["reviewer_count"] = len(names)
+						e.Detail, _ = json.Marshal(d)
+					}
+				}
+			}
+		}
 		out = append(out, e)
 	}
 	return out, rows.Err()

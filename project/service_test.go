@@ -254,13 +254,38 @@ func TestWorkflowFromDeclarationToCompletion(t *testing.T) {
 		if len(ns) != 3 || !strings.Contains(ns[0].Message, "已入库") { // screened, review, admitted
 			t.Errorf("owner notifications: %+v", ns)
 		}
-		// The owner reads the reviews, not the reviewers' names.
+		// The owner reads the reviews, not the reviewers' names, in the
+		// reviews, the history or its audit log.
 		rs, err := w.svc.Reviews(w.entA, p.ID)
-		if err != nil || len(rs) != 2 || rs[0].Reviewer == "bank1" || *rs[1].Total != 50 {
+		if err != nil || len(rs) != 2 || rs[0].Reviewer == "bank1" || rs[0].ReviewerOrg != "" || *rs[1].Total != 50 {
 			t.Errorf("owner's reviews: %v %+v", err, rs)
+		}
+		evs, _ := w.svc.Events(w.entA, p.ID)
+		for _, e := range evs {
+			if s := e.Actor + string(e.Detail); strings.Contains(s, "bank1") || strings.Contains(s, `"ver"`) {
+				t.Errorf("the owner's history names a reviewer: %s %s", e.Actor, e.Detail)
+			}
+		}
+		if n := count(t, db, `SELECT COUNT(*) FROM audit_log WHERE org_id = ? AND (after_json LIKE '%bank1%' OR actor IN ('bank1', 'ver'))`, w.a); n != 0 {
+			t.Errorf("the owner's audit log names reviewers %d times", n)
+		}
+		if acts, _ := w.svc.Actions(w.entA, p); !slices.Equal(acts, []string{ActFinance, ActBuild, ActUpdate}) {
+			t.Errorf("owner's actions on an admitted project: %v", acts)
+		}
+		if acts, _ := w.svc.Actions(w.reg, p); !slices.Equal(acts, []string{ActFinance, ActBuild, ActUpdate, ActRemove}) {
+			t.Errorf("team's actions on an admitted project: %v", acts)
+		}
+		if acts, _ := w.svc.Actions(w.bank1, p); len(acts) != 0 {
+			t.Errorf("a reviewer's actions on an admitted project: %v", acts)
+		}
+		if _, err := w.svc.Recommend(w.reg, p.ID, true, "示范项目"); err != nil {
+			t.Fatal(err)
 		}
 		p = w.do(t, p, ActFinance)
 		p = w.do(t, p, ActUpdate)
+		if p.Progress == nil || p.Progress.Percent != 40 || p.Progress.Invested != 3000 || p.ProgressAt == nil {
+			t.Errorf("progress: %+v", p.Progress)
+		}
 		p = w.do(t, p, ActBuild)
 		p = w.do(t, p, ActComplete)
 		// Removal needs a reason.
@@ -268,7 +293,10 @@ func TestWorkflowFromDeclarationToCompletion(t *testing.T) {
 			t.Errorf("removal without a reason: %v", err)
 		}
 		p = w.do(t, p, ActRemove)
-		evs, err := w.svc.Events(w.reg, p.ID)
+		if p.Recommended {
+			t.Error("a removed project is still recommended to the national library")
+		}
+		evs, err = w.svc.Events(w.reg, p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -276,7 +304,7 @@ func TestWorkflowFromDeclarationToCompletion(t *testing.T) {
 		for _, e := range evs {
 			actions = append(actions, e.Action)
 		}
-		want := []string{"create", ActSubmit, ActScreen, ActAssign, ActReview, ActReview, ActAdmit, ActFinance, ActUpdate, ActBuild, ActComplete, ActRemove}
+		want := []string{"create", ActSubmit, ActScreen, ActAssign, ActReview, ActReview, ActAdmit, "recommend", ActFinance, ActUpdate, ActBuild, ActComplete, ActRemove}
 		if !slices.Equal(actions, want) || evs[len(evs)-1].Comment == "" {
 			t.Errorf("history %v, want %v", actions, want)
 		}

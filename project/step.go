@@ -40,9 +40,15 @@ func (st *step) run(ctx context.Context, action string) (string, error) {
 		if utf8.RuneCountInString(st.d.Comment) < 4 {
 			return "", cifp.Invalid("a reason is needed", cifp.FieldError{Field: "comment", Message: "is required: say why (at least 4 characters), the owner reads it"})
 		}
+		if action == ActRemove && st.p.Recommended { // a project out of the library is no longer recommended
+			if _, err := st.tx.Exec(ctx, `UPDATE projects SET recommended = FALSE WHERE id = ?`, st.p.ID); err != nil {
+				return "", err
+			}
+			st.detail = map[string]any{"recommended": false}
+		}
 		return map[string]string{ActReturn: StatusReturned, ActReject: StatusRejected, ActRemove: StatusRemoved}[action], nil
 	case ActUpdate:
-		return st.p.Status, st.update()
+		return st.p.Status, st.update(ctx)
 	case ActFinance:
 		return StatusFinancing, nil
 	case ActBuild:
@@ -305,7 +311,7 @@ func deref(p *float64) float64 {
 	return *p
 }
 
-func (st *step) update() error {
+func (st *step) update(ctx context.Context) error {
 	g := st.d.Progress
 	if g == nil {
 		return cifp.Invalid("no progress", cifp.FieldError{Field: "progress", Message: "is required: percent complete, invested and financed to date"})
@@ -324,7 +330,9 @@ func (st *step) update() error {
 		return err
 	}
 	st.detail = map[string]any{"percent": g.Percent, "invested": g.Invested, "financed": g.Financed}
-	return nil
+	_, err := st.tx.Exec(ctx, `UPDATE projects SET progress_percent = ?, invested = ?, financed = ?, progress_at = ? WHERE id = ?`,
+		g.Percent, g.Invested, g.Financed, st.s.now(), st.p.ID)
+	return err
 }
 
 // notify tells the owner's users of every move, the reviewers of decisions

@@ -1,6 +1,7 @@
 package project
 
 import (
+	"context"
 	"slices"
 
 	"cifp"
@@ -77,6 +78,29 @@ func Allowed(action, from string) (Transition, error) {
 		}
 	}
 	return Transition{}, cifp.Errorf(cifp.EINVALID, "unknown action %q", action)
+}
+
+// Actions returns the workflow actions the actor may take on the project
+// now: legal from its status and open to the actor's part in it (owner,
+// library team, or an assigned reviewer who has not yet scored).
+func (s *Service) Actions(ctx context.Context, p Project) ([]string, error) {
+	a, err := cifp.MustActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var assigned, pending bool
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) > 0, COUNT(*) > COUNT(submitted_at) FROM project_reviews WHERE project_id = ? AND reviewer_id = ?`,
+		p.ID, a.UserID).Scan(&assigned, &pending); err != nil {
+		return nil, err
+	}
+	parties := party(a, p, pending)
+	var out []string
+	for _, t := range Transitions {
+		if slices.Contains(t.From, p.Status) && mayAct(t, parties) {
+			out = append(out, t.Action)
+		}
+	}
+	return out, nil
 }
 
 // party says in which capacity an actor stands to a project.

@@ -432,20 +432,6 @@ type projectView struct {
 	Form         map[string]string
 }
 
-// transitionParties says in which capacities the caller stands to a project,
-// by the names the workflow table uses.
-func transitionParties(u cifp.Role, orgID, userID int64, p project.Project, reviews []project.Review) (owner, team, reviewer, pending bool) {
-	owner = u == cifp.RoleEnterprise && orgID == p.OrgID
-	team = isTeam(u)
-	for _, rv := range reviews {
-		if rv.ReviewerID == userID && userID != 0 {
-			reviewer = true
-			pending = rv.SubmittedAt == nil
-		}
-	}
-	return
-}
-
 func (s *Server) projectPage(w http.ResponseWriter, r *http.Request) {
 	s.renderProject(w, r, http.StatusOK, projectView{Done: r.URL.Query().Get("done")})
 }
@@ -473,13 +459,11 @@ func (s *Server) renderProject(w http.ResponseWriter, r *http.Request, status in
 		s.fail(w, r, err)
 		return
 	}
-	anonymous(u.Role, v.Reviews)
 	events, err := s.projects.Events(ctx, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	anonymousEvents(u.Role, events)
 	for _, e := range events {
 		v.Events = append(v.Events, eventView{Event: e, Details: eventDetails(e.Detail)})
 	}
@@ -514,17 +498,20 @@ func (s *Server) renderProject(w http.ResponseWriter, r *http.Request, status in
 		}
 		v.Assessment = &a
 	}
-	v.Owner, v.Team, v.Reviewer, v.Pending = transitionParties(u.Role, u.OrgID, u.ID, p, v.Reviews)
+	v.Owner, v.Team = u.Role == cifp.RoleEnterprise && u.OrgID == p.OrgID, isTeam(u.Role)
+	for _, rv := range v.Reviews {
+		if rv.ReviewerID == u.ID && u.ID != 0 {
+			v.Reviewer, v.Pending = true, rv.SubmittedAt == nil
+		}
+	}
+	actions, err := s.projects.Actions(ctx, p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	v.Can = map[string]bool{}
-	for _, t := range project.Transitions {
-		if _, err := project.Allowed(t.Action, p.Status); err != nil {
-			continue
-		}
-		for _, by := range t.By {
-			if (by == "owner" && v.Owner) || (by == "team" && v.Team) || (by == "reviewer" && v.Pending) {
-				v.Can[t.Action] = true
-			}
-		}
+	for _, a := range actions {
+		v.Can[a] = true
 	}
 	v.Can["edit"] = v.Owner && (p.Status == project.StatusDraft || p.Status == project.StatusReturned)
 	v.Can[actRecommend] = v.Team && project.InLibrary(p.Status) && !p.Recommended
@@ -539,40 +526,6 @@ func (s *Server) renderProject(w http.ResponseWriter, r *http.Request, status in
 		v.Errors = formErrors{}
 	}
 	s.render(w, r, status, "project", v)
-}
-
-// anonymous hides who reviewed from an enterprise: the service names the
-// reviewers "专家 1, 2…" for the owner but still gives their organisation.
-func anonymous(role cifp.Role, rs []project.Review) {
-	if role != cifp.RoleEnterprise {
-		return
-	}
-	for i := range rs {
-		rs[i].ReviewerOrg, rs[i].ReviewerID = "", 0
-	}
-}
-
-// anonymousEvents hides the reviewers in a project's history from an
-// enterprise: who reviewed, and whom the team assigned.
-func anonymousEvents(role cifp.Role, es []project.Event) {
-	if role != cifp.RoleEnterprise {
-		return
-	}
-	for i, e := range es {
-		switch e.Action {
-		case project.ActReview:
-			es[i].Actor = "专家"
-		case project.ActAssign:
-			var d map[string]any
-			if json.Unmarshal(e.Detail, &d) == nil {
-				if names, ok := d["reviewers"].([]any); ok {
-					delete(d, "reviewers")
-					d["reviewer_count"] = len(names)
-					es[i].Detail, _ = json.Marshal(d)
-				}
-			}
-		}
-	}
 }
 
 // technicalRows labels a project's technical inputs by its methodology.
