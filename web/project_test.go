@@ -620,6 +620,9 @@ func TestProjectImportPage(t *testing.T) {
 	if !strings.Contains(page, "建设中") || !strings.Contains(page, "percent: 40") || !strings.Contains(page, "屋顶支架安装完成") {
 		t.Error("the history lacks the progress update")
 	}
+	if !strings.Contains(page, `<dd data-testid="fact-progress">40 `) {
+		t.Error("the project's facts lack its latest progress")
+	}
 	if strings.Contains(page, `data-testid="act-remove"`) || !strings.Contains(page, `data-testid="act-complete"`) {
 		t.Error("the owner's actions on a project under construction")
 	}
