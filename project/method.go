@@ -185,6 +185,9 @@ func (p *Params) SpeciesList() []Species {
 	return out
 }
 
+// gridKindInput lets a project name the electricity factor kind.
+var gridKindInput = Input{Key: "grid_kind", NameZH: "电网排放因子口径", NameEN: "Grid factor kind", Kind: "grid_kind"}
+
 // The grid-factor choice. Generation and savings displace electricity from
 // the grid the project is in; the platform's default is the carbon factor
 // library's own choice (provincial, else regional, else national average of
@@ -197,7 +200,7 @@ var methods = map[string]*Method{
 		Formula: "年上网电量(MWh) × 电网排放因子(tCO2/MWh)",
 		Inputs: []Input{
 			{Key: "generation_mwh", NameZH: "年上网电量", NameEN: "Annual net generation to the grid", Unit: "MWh", Kind: "number", Required: true},
-			{Key: "grid_kind", NameZH: "电网排放因子口径", NameEN: "Grid factor kind", Kind: "grid_kind"},
+			gridKindInput,
 		},
 		estimate: func(c *calc) float64 {
 			return c.grid("上网电量替代电网电力", c.positive("generation_mwh"))
@@ -210,7 +213,7 @@ var methods = map[string]*Method{
 			{Key: "electricity_saved_mwh", NameZH: "年节电量", NameEN: "Electricity saved per year", Unit: "MWh", Kind: "number"},
 			{Key: "fuel", NameZH: "节约的燃料", NameEN: "Fuel saved", Kind: "fuel"},
 			{Key: "fuel_saved", NameZH: "年节约燃料量", NameEN: "Fuel saved per year", Unit: "燃料单位 (t 或 万Nm3)", Kind: "number"},
-			{Key: "grid_kind", NameZH: "电网排放因子口径", NameEN: "Grid factor kind", Kind: "grid_kind"},
+			gridKindInput,
 		},
 		estimate: func(c *calc) float64 {
 			e := c.number("electricity_saved_mwh")
@@ -240,7 +243,7 @@ var methods = map[string]*Method{
 			{Key: "new_fuel", NameZH: "新燃料", NameEN: "New fuel", Kind: "fuel"},
 			{Key: "new_quantity", NameZH: "新燃料年用量", NameEN: "New fuel per year", Unit: "燃料单位 (t 或 万Nm3)", Kind: "number"},
 			{Key: "new_electricity_mwh", NameZH: "新增年用电量", NameEN: "Added electricity per year", Unit: "MWh", Kind: "number"},
-			{Key: "grid_kind", NameZH: "电网排放因子口径", NameEN: "Grid factor kind", Kind: "grid_kind"},
+			gridKindInput,
 		},
 		estimate: func(c *calc) float64 {
 			sum := c.fuel("baseline_fuel", "原燃料（基准线）", c.positive("baseline_quantity"), 1)
@@ -260,7 +263,7 @@ var methods = map[string]*Method{
 			{Key: "floor_area_m2", NameZH: "建筑面积", NameEN: "Floor area", Unit: "m2", Kind: "number", Required: true},
 			{Key: "baseline_kwh_m2", NameZH: "基准单位面积年用电", NameEN: "Baseline electricity intensity", Unit: "kWh/m2·a", Kind: "number", Required: true},
 			{Key: "design_kwh_m2", NameZH: "设计单位面积年用电", NameEN: "Design electricity intensity", Unit: "kWh/m2·a", Kind: "number", Required: true},
-			{Key: "grid_kind", NameZH: "电网排放因子口径", NameEN: "Grid factor kind", Kind: "grid_kind"},
+			gridKindInput,
 		},
 		estimate: func(c *calc) float64 {
 			area := c.positive("floor_area_m2")
@@ -279,7 +282,7 @@ var methods = map[string]*Method{
 			{Key: "km_per_bus", NameZH: "单车年行驶里程", NameEN: "Distance per bus per year", Unit: "km", Kind: "number", Required: true},
 			{Key: "diesel_l_100km", NameZH: "替代柴油车百公里油耗", NameEN: "Diesel bus consumption", Unit: "L/100km", Kind: "number", Required: true},
 			{Key: "kwh_100km", NameZH: "电动车百公里电耗", NameEN: "Electric bus consumption", Unit: "kWh/100km", Kind: "number", Required: true},
-			{Key: "grid_kind", NameZH: "电网排放因子口径", NameEN: "Grid factor kind", Kind: "grid_kind"},
+			gridKindInput,
 		},
 		estimate: func(c *calc) float64 {
 			km := c.positive("buses") * c.positive("km_per_bus")
@@ -319,7 +322,7 @@ var methods = map[string]*Method{
 			{Key: "methane_fraction", NameZH: "甲烷体积分数", NameEN: "Methane fraction", Unit: "0-1", Kind: "number", Required: true},
 			{Key: "destruction", NameZH: "甲烷销毁率", NameEN: "Destruction efficiency", Unit: "0-1", Kind: "number", Required: true},
 			{Key: "power_mwh", NameZH: "年上网发电量", NameEN: "Electricity generated per year", Unit: "MWh", Kind: "number"},
-			{Key: "grid_kind", NameZH: "电网排放因子口径", NameEN: "Grid factor kind", Kind: "grid_kind"},
+			gridKindInput,
 		},
 		estimate: func(c *calc) float64 {
 			gas := c.positive("biogas_nm3")

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -127,55 +128,25 @@ func (s *Server) apiProjectAction(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, p)
 }
 
-func (s *Server) apiProjectEvents(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.problem(w, r, err)
-		return
+// projectList answers GET of one of a project's lists (history, reviews,
+// attachments) as JSON, [] when it is empty.
+func projectList[T any](s *Server, list func(context.Context, int64) ([]T, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r)
+		if err != nil {
+			s.problem(w, r, err)
+			return
+		}
+		xs, err := list(r.Context(), id)
+		if err != nil {
+			s.problem(w, r, err)
+			return
+		}
+		if xs == nil {
+			xs = []T{}
+		}
+		writeJSON(w, http.StatusOK, xs)
 	}
-	es, err := s.projects.Events(r.Context(), id)
-	if err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	if es == nil {
-		es = []project.Event{}
-	}
-	writeJSON(w, http.StatusOK, es)
-}
-
-func (s *Server) apiProjectReviews(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	rs, err := s.projects.Reviews(r.Context(), id)
-	if err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	if rs == nil {
-		rs = []project.Review{}
-	}
-	writeJSON(w, http.StatusOK, rs)
-}
-
-func (s *Server) apiProjectFiles(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	fs, err := s.projects.Files(r.Context(), id)
-	if err != nil {
-		s.problem(w, r, err)
-		return
-	}
-	if fs == nil {
-		fs = []project.File{}
-	}
-	writeJSON(w, http.StatusOK, fs)
 }
 
 func (s *Server) apiProjectUpload(w http.ResponseWriter, r *http.Request) {

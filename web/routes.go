@@ -157,10 +157,10 @@ func (s *Server) registerRoutes() {
 		Body: projectUpdate{}, Response: project.Project{}}, s.apiUpdateProject)
 	s.handle("POST /api/v1/projects/{id}/actions/{action}", projectReaders, APIDoc{Tag: "projects", Summary: "Take a workflow action: submit, screen, assign, review, admit, return, reject, finance, build, complete, update, remove; or recommend / unrecommend (national library)",
 		Body: project.Decision{}, Response: project.Project{}}, s.apiProjectAction)
-	s.handle("GET /api/v1/projects/{id}/events", projectReaders, APIDoc{Tag: "projects", Summary: "A project's history, oldest first, with comments", Response: []project.Event{}}, s.apiProjectEvents)
+	s.handle("GET /api/v1/projects/{id}/events", projectReaders, APIDoc{Tag: "projects", Summary: "A project's history, oldest first, with comments", Response: []project.Event{}}, projectList(s, s.projects.Events))
 	s.handle("GET /api/v1/projects/{id}/reviews", projectReaders, APIDoc{Tag: "projects", Summary: "A project's expert reviews (all for the team and for the owner once decided; a reviewer its own)",
-		Response: []project.Review{}}, s.apiProjectReviews)
-	s.handle("GET /api/v1/projects/{id}/files", projectReaders, APIDoc{Tag: "projects", Summary: "A project's attachments", Response: []project.File{}}, s.apiProjectFiles)
+		Response: []project.Review{}}, projectList(s, s.projects.Reviews))
+	s.handle("GET /api/v1/projects/{id}/files", projectReaders, APIDoc{Tag: "projects", Summary: "A project's attachments", Response: []project.File{}}, projectList(s, s.projects.Files))
 	s.handle("POST /api/v1/projects/{id}/files", projectOwners, APIDoc{Tag: "projects", Summary: "Attach a document (PDF, PNG or JPEG, at most 10 MiB) to a draft or returned project: multipart fields \"kind\" and \"file\"",
 		Consumes: "multipart/form-data", Response: project.File{}, Status: http.StatusCreated}, s.apiProjectUpload)
 	s.handle("GET /api/v1/projects/{id}/files/{fid}", projectReaders, APIDoc{Tag: "projects", Summary: "An attachment's content", Produces: "application/octet-stream"}, s.projectFile)
