@@ -138,3 +138,21 @@ CREATE TABLE stat_scopes (
     scope      TEXT NOT NULL,
     note       TEXT NOT NULL DEFAULT ''
 );
+
+-- Early warnings (贷后预警) on an institution's borrowers whose carbon
+-- performance deteriorated, with the suggested action and the officer's
+-- decision. One per institution, borrower and year.
+CREATE TABLE loan_warnings (
+    id          INTEGER PRIMARY KEY,
+    org_id      INTEGER NOT NULL,
+    borrower_id INTEGER NOT NULL REFERENCES orgs (id),
+    year        INTEGER NOT NULL,
+    reasons     TEXT    NOT NULL,
+    action      TEXT    NOT NULL CHECK (action IN ('watch', 'restructure', 'exit')),
+    decision    TEXT    NOT NULL DEFAULT '' CHECK (decision IN ('', 'watch', 'restructure', 'exit', 'dismiss')),
+    comment     TEXT    NOT NULL DEFAULT '',
+    decided_by  INTEGER,
+    decided_at  TIMESTAMP,
+    created_at  TIMESTAMP NOT NULL,
+    UNIQUE (org_id, borrower_id, year)
+);
