@@ -18,6 +18,8 @@ type Performance struct {
 	Grade          int      `json:"grade"`      // 0: none
 	PrevGrade      int      `json:"prev_grade"` // the year before; 0: none
 	Level          Level    `json:"level"`
+	Emissions      float64  `json:"emissions"`           // tCO2 of the year (Scope 1 + 2 less avoided)
+	PrevEmissions  float64  `json:"prev_emissions"`      // tCO2 of the year before
 	Intensity      *float64 `json:"intensity,omitempty"` // tCO2 per 万元 of value added
 	PrevIntensity  *float64 `json:"prev_intensity,omitempty"`
 	Quality        Quality  `json:"quality"`
@@ -45,7 +47,7 @@ func (s *Service) Performances(ctx context.Context, orgIDs []int64, year int) (m
 		for _, id := range ids {
 			args = append(args, id)
 		}
-		rows, err := s.db.Query(ctx, `SELECT a.org_id, a.year, COALESCE(a.grade, 0), a.level, a.intensity, a.quality,
+		rows, err := s.db.Query(ctx, `SELECT a.org_id, a.year, COALESCE(a.grade, 0), a.level, a.intensity, a.quality, a.emissions,
 			COALESCE((SELECT r.status FROM carbon_reports r WHERE r.org_id = a.org_id AND r.year = a.year ORDER BY r.version DESC LIMIT 1), '')
 			FROM accounts a WHERE a.year IN (?, ?) AND a.org_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`)`, args...)
 		if err != nil {
@@ -56,7 +58,8 @@ func (s *Service) Performances(ctx context.Context, orgIDs []int64, year int) (m
 			var y, grade int
 			var level, quality, status string
 			var intensity sql.NullFloat64
-			if err := rows.Scan(&id, &y, &grade, &level, &intensity, &quality, &status); err != nil {
+			var emissions float64
+			if err := rows.Scan(&id, &y, &grade, &level, &intensity, &quality, &emissions, &status); err != nil {
 				rows.Close()
 				return nil, err
 			}
@@ -68,9 +71,9 @@ func (s *Service) Performances(ctx context.Context, orgIDs []int64, year int) (m
 				in = &v
 			}
 			if y == year {
-				p.HasAccount, p.Grade, p.Level, p.Intensity, p.Quality, p.ReportStatus = true, grade, Level(level), in, Quality(quality), status
+				p.HasAccount, p.Grade, p.Level, p.Intensity, p.Quality, p.ReportStatus, p.Emissions = true, grade, Level(level), in, Quality(quality), status, emissions
 			} else {
-				p.HasPrevAccount, p.PrevGrade, p.PrevIntensity = true, grade, in
+				p.HasPrevAccount, p.PrevGrade, p.PrevIntensity, p.PrevEmissions = true, grade, in, emissions
 			}
 			out[id] = p
 		}

@@ -1,0 +1,144 @@
+package finance
+
+import (
+	"context"
+	"time"
+
+	"cifp"
+	"cifp/carbon"
+)
+
+// LoopInput is a financed library project with its borrower's measured
+// emissions before the first loan and in the latest year (闭环: 项目 → 贷款 →
+// 实测排放).
+type LoopInput struct {
+	ProjectID    int64
+	ProjectCode  string
+	ProjectName  string
+	BorrowerID   int64
+	Borrower     string
+	ExpectedTCO2 float64 // the project's expected annual reduction at screening
+	Finance      float64 // climate finance to the project, 万元 (its loans' amounts)
+	FirstLoan    time.Time
+	Before       *carbon.Performance // the year before the first loan
+	After        *carbon.Performance // the latest year after it
+}
+
+// LoopRow compares a financed project's expected reduction with the
+// borrower's measured change of emissions, per 万元 of climate finance.
+type LoopRow struct {
+	LoopInput
+	MeasuredTCO2    *float64 `json:"measured_tco2,omitempty"`    // before − after; positive is a reduction
+	IntensityChange *float64 `json:"intensity_change,omitempty"` // after ÷ before − 1
+	ExpectedPerWan  *float64 `json:"expected_per_wan,omitempty"` // tCO2 a year per 万元
+	MeasuredPerWan  *float64 `json:"measured_per_wan,omitempty"` // tCO2 a year per 万元
+	MeasuredShare   *float64 `json:"measured_share,omitempty"`   // measured ÷ expected
+	Note            string   `json:"note,omitempty"`
+}
+
+// Loop computes a loop row: pure.
+func Loop(in LoopInput) LoopRow {
+	r := LoopRow{LoopInput: in}
+	if in.Finance > 0 && in.ExpectedTCO2 > 0 {
+		v := in.ExpectedTCO2 / in.Finance
+		r.ExpectedPerWan = &v
+	}
+	switch {
+	case in.Before == nil || !in.Before.HasAccount:
+		r.Note = "无放款前一年的碳账户"
+		return r
+	case in.After == nil || !in.After.HasAccount || in.After.Year <= in.Before.Year:
+		r.Note = "放款后尚无新的年度碳账户"
+		return r
+	}
+	m := in.Before.Emissions - in.After.Emissions
+	r.MeasuredTCO2 = &m
+	if in.Finance > 0 {
+		v := m / in.Finance
+		r.MeasuredPerWan = &v
+	}
+	if in.ExpectedTCO2 > 0 {
+		v := m / in.ExpectedTCO2
+		r.MeasuredShare = &v
+	}
+	if in.Before.Intensity != nil && in.After.Intensity != nil && *in.Before.Intensity > 0 {
+		v := *in.After.Intensity / *in.Before.Intensity - 1
+		r.IntensityChange = &v
+	}
+	return r
+}
+
+// LoopRows lists the financed library projects with expected and measured
+// reductions: regulators all, an institution the projects it financed (its
+// own loans only), an enterprise its own.
+func (s *Service) LoopRows(ctx context.Context, latestYear int) ([]LoopRow, error) {
+	a, err := cifp.MustActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	where, args := ``, []any{}
+	switch a.Role {
+	case cifp.RoleAdmin, cifp.RoleRegulator:
+	case cifp.RoleFinance:
+		where, args = ` AND l.org_id = ?`, []any{a.OrgID}
+	case cifp.RoleEnterprise:
+		where, args = ` AND l.borrower_id = ?`, []any{a.OrgID}
+	default:
+		return nil, cifp.Errorf(cifp.EFORBIDDEN, "your role may not read financed projects")
+	}
+	// Each loan once, at its latest month-end; its amount is the finance.
+	rows, err := s.db.Query(ctx, `SELECT l.project_id, COALESCE(l.borrower_id, 0), SUM(l.amount), MIN(l.start_date) FROM loans l
+		WHERE l.project_id IS NOT NULL`+where+` AND l.month = (SELECT MAX(m.month) FROM loans m WHERE m.org_id = l.org_id AND m.loan_id = l.loan_id)
+		GROUP BY l.project_id, l.borrower_id ORDER BY l.project_id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	type agg struct {
+		project, borrower int64
+		amount            float64
+		first             string
+	}
+	var aggs []agg
+	for rows.Next() {
+		var g agg
+		if err := rows.Scan(&g.project, &g.borrower, &g.amount, &g.first); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		aggs = append(aggs, g)
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return nil, err
+	}
+	sys := cifp.System.Context(ctx) // the figures are the lender's or the borrower's own: read through the services as the platform
+	out := []LoopRow{}
+	for _, g := range aggs {
+		p, err := s.projects.Get(sys, g.project)
+		if err != nil {
+			return nil, err
+		}
+		first, _ := time.ParseInLocation(time.DateOnly, g.first, China)
+		in := LoopInput{ProjectID: p.ID, ProjectCode: p.Code, ProjectName: p.Name, BorrowerID: g.borrower, Borrower: p.OrgName,
+			ExpectedTCO2: p.AnnualTCO2, Finance: g.amount, FirstLoan: first}
+		if g.borrower != 0 {
+			before, err := s.carbon.Performances(sys, []int64{g.borrower}, first.Year()-1)
+			if err != nil {
+				return nil, err
+			}
+			if b, ok := before[g.borrower]; ok {
+				in.Before = &b
+			}
+			after, err := s.carbon.Performances(sys, []int64{g.borrower}, latestYear)
+			if err != nil {
+				return nil, err
+			}
+			if x, ok := after[g.borrower]; ok {
+				in.After = &x
+			}
+		}
+		out = append(out, Loop(in))
+	}
+	return out, nil
+}

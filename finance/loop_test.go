@@ -1,0 +1,66 @@
+package finance
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"cifp/carbon"
+	"cifp/internal/testutil"
+)
+
+func TestLoopWorkedExample(t *testing.T) {
+	// A project expected to cut 1 000 t a year, financed with 2 000 万元; the
+	// borrower emitted 12 000 t (intensity 0.60) the year before the loan
+	// and 11 200 t (0.50) in the latest year: measured 800 t, 80 % of the
+	// expected; 0.5 t expected and 0.4 t measured per 万元; intensity −16.7 %.
+	r := Loop(LoopInput{ExpectedTCO2: 1000, Finance: 2000,
+		Before: &carbon.Performance{Year: 2024, HasAccount: true, Emissions: 12000, Intensity: f(0.60)},
+		After:  &carbon.Performance{Year: 2026, HasAccount: true, Emissions: 11200, Intensity: f(0.50)}})
+	for name, c := range map[string][2]float64{
+		"measured": {*r.MeasuredTCO2, 800}, "share": {*r.MeasuredShare, 0.8}, "expected per 万元": {*r.ExpectedPerWan, 0.5},
+		"measured per 万元": {*r.MeasuredPerWan, 0.4}, "intensity": {*r.IntensityChange, 0.5/0.6 - 1},
+	} {
+		if math.Abs(c[0]-c[1]) > 1e-12 {
+			t.Errorf("%s = %g, want %g", name, c[0], c[1])
+		}
+	}
+	if r := Loop(LoopInput{ExpectedTCO2: 1000, Finance: 2000}); r.MeasuredTCO2 != nil || r.Note == "" || *r.ExpectedPerWan != 0.5 {
+		t.Errorf("no accounts: %+v", r)
+	}
+}
+
+func TestLoopRows(t *testing.T) {
+	db := testutil.MustOpenDB(t)
+	w := newWorld(t, db)
+	// A library project of e1, imported as the library team does.
+	csv := "name,owner_uscc,county,location,category,description,investment,start_date,end_date,lifetime,technical\n" +
+		"屋顶光伏," + w.e1.USCC + ",331122,园区,solar_pv,2 MW,1000,2025-01-01,2025-06-30,25,\"{\"\"generation_mwh\"\":\"\"2000\"\"}\"\n"
+	res, err := w.projects.Import(w.reg, strings.NewReader(csv), "p.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	account(t, db, w.e1.ID, 2024, 3, 0.2, "metered")
+	account(t, db, w.e1.ID, 2025, 3, 0.18, "metered")
+	db.Exec(context.Background(), `UPDATE accounts SET emissions = 100 WHERE org_id = ? AND year = 2025`, w.e1.ID)
+	header := strings.Join(LoanHeader, ",") + "\n"
+	if _, err := w.svc.ImportLoans(w.bank[0], strings.NewReader(header+"P1,"+w.e1.USCC+",项目贷,600,600,3.4,2025-02-01,2030-02-01,光伏,,,,"+res.Codes[0]+"\n"), "p.csv", "2025-12"); err != nil {
+		t.Fatal(err)
+	}
+	w.svc.Now = func() time.Time { return testNow }
+	rows, err := w.svc.LoopRows(w.bank[0], 2025)
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("%v %+v", err, rows)
+	}
+	r := rows[0]
+	// Expected: 2 000 MWh × 0.5500 (East China 2023) = 1 100 t a year; measured: 150 t in 2024
+	// (the year before the loan), 100 t in 2025: 50 t.
+	if math.Abs(r.ExpectedTCO2-1100) > 1e-9 || r.Finance != 600 || *r.MeasuredTCO2 != 50 {
+		t.Errorf("loop row: %+v measured %v", r, *r.MeasuredTCO2)
+	}
+	if rows, _ := w.svc.LoopRows(w.bank[1], 2025); len(rows) != 0 {
+		t.Errorf("another bank sees the loop: %+v", rows)
+	}
+}
