@@ -2,23 +2,17 @@ package finance
 
 import (
 	"context"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
 	"cifp"
-	"cifp/audit"
-	"cifp/internal/sheet"
-	"cifp/org"
 	"cifp/project"
 	"cifp/store"
 )
@@ -65,10 +59,11 @@ type bookRow struct {
 	suggested Suggestion
 }
 
-func (r bookRow) values(month string, batch int64) []any {
-	return []any{month, r.InstitutionID, r.LoanID, r.BorrowerUSCC, nullID(r.BorrowerID), r.County, r.Industry, r.Sector, r.Product,
+// values are the row's columns between month, org_id and batch_id.
+func (r bookRow) values() []any {
+	return []any{r.LoanID, r.BorrowerUSCC, nullID(r.BorrowerID), r.County, r.Industry, r.Sector, r.Product,
 		r.Amount, r.Balance, r.Rate, r.StartDate.Format(time.DateOnly), r.MaturityDate.Format(time.DateOnly), r.Purpose,
-		r.GreenClass, r.Catalogue, r.ClimateType, nullID(r.ProjectID), r.AttributedTCO2, r.suggested.Class, r.suggested.ClimateType, batch}
+		r.GreenClass, r.Catalogue, r.ClimateType, nullID(r.ProjectID), r.AttributedTCO2, r.suggested.Class, r.suggested.ClimateType}
 }
 
 // LoanInput is what the chosen institution records when it disburses.
@@ -122,7 +117,7 @@ func (s *Service) Disburse(ctx context.Context, claimID int64, in LoanInput) (Lo
 			c.InstitutionID, month, a.UserID, s.Now()).Scan(&batch); err != nil {
 			return nil, err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO loans (`+strings.Join(LoanColumns, ", ")+`) VALUES (`+marks(len(LoanColumns))+`)`, row.values(month, batch)...); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO loans (`+strings.Join(LoanColumns, ", ")+`) VALUES (`+marks(len(LoanColumns))+`)`, append(append([]any{month, c.InstitutionID}, row.values()...), batch)...); err != nil {
 			return nil, store.MapError(err)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE need_claims SET status = 'disbursed', loan_id = ?, decided_at = ? WHERE id = ?`, row.LoanID, s.Now(), claimID); err != nil {
@@ -230,8 +225,8 @@ func (s *Service) ImportLoans(ctx context.Context, r io.Reader, filename, month 
 	if err := institution(a); err != nil {
 		return LoanImport{}, err
 	}
-	if _, err := time.Parse("2006-01", month); err != nil {
-		return LoanImport{}, cifp.Invalid("no month", cifp.FieldError{Field: "month", Value: month, Message: "is not a month (YYYY-MM)"})
+	if err := checkMonth(month); err != nil {
+		return LoanImport{}, err
 	}
 	dir, err := s.borrowers(ctx)
 	if err != nil {
@@ -241,105 +236,45 @@ func (s *Service) ImportLoans(ctx context.Context, r io.Reader, filename, month 
 	if err != nil {
 		return LoanImport{}, err
 	}
-	h := sha256.New()
-	var rows []bookRow
-	var errs []cifp.FieldError
-	col := map[string]int{}
 	seen := map[string]int{}
 	res := LoanImport{Month: month}
-	err = sheet.Each(io.TeeReader(r, h), sheet.Format(filename), func(line int, rec []string) error {
-		if line == 1 {
-			for i, c := range rec {
-				col[strings.TrimSpace(strings.TrimPrefix(c, "\ufeff"))] = i
-			}
-			for _, c := range LoanHeader {
-				if _, ok := col[c]; !ok {
-					errs = append(errs, cifp.FieldError{Row: 1, Field: c, Message: "column is missing (header: " + strings.Join(LoanHeader, ",") + ")"})
-				}
-			}
-			if len(errs) > 0 {
-				return cifp.Invalid("the header is not the loan-book template's", errs...)
-			}
-			return nil
-		}
-		if line > MaxLoanRows+1 {
-			return cifp.Errorf(cifp.ETOOLARGE, "the file has more than %d loans", MaxLoanRows)
-		}
-		get := func(k string) string {
-			if i := col[k]; i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
-		if strings.TrimSpace(strings.Join(rec, "")) == "" {
-			return nil
-		}
-		bad := func(field, value, msg string) {
-			if len(errs) < 1000 {
-				errs = append(errs, cifp.FieldError{Row: line, Column: sheet.ColumnName(col[field]), Field: field, Value: value, Message: msg})
-			}
-		}
-		row := bookRow{Loan: Loan{InstitutionID: a.OrgID, LoanID: get("loan_id"), Product: get("product"), Purpose: get("purpose")}}
-		if row.LoanID == "" || utf8.RuneCountInString(row.LoanID) > 64 {
-			bad("loan_id", row.LoanID, "is required, at most 64 characters")
-		} else if prev, ok := seen[row.LoanID]; ok {
-			bad("loan_id", row.LoanID, fmt.Sprintf("is also on row %d", prev))
-		} else {
-			seen[strings.Clone(row.LoanID)] = line
-		}
-		uscc := org.NormalizeUSCC(get("borrower_uscc"))
-		if err := org.ValidateUSCC(uscc); err != nil {
-			bad("borrower_uscc", uscc, cifp.ErrorMessage(err))
-		}
-		row.BorrowerUSCC = uscc
-		if b, ok := dir[uscc]; ok {
+	sub := &submission{what: "loans", table: "loans", columns: LoanColumns, header: LoanHeader, month: month}
+	err = sub.read(r, filename, MaxLoanRows, func(f field) []any {
+		row := bookRow{Loan: Loan{InstitutionID: a.OrgID, LoanID: f.id("loan_id", seen), Product: strings.Clone(f.get("product")),
+			Purpose: strings.Clone(f.get("purpose")), BorrowerUSCC: f.uscc("borrower_uscc")}}
+		if b, ok := dir[row.BorrowerUSCC]; ok {
 			row.BorrowerID, row.County, row.Industry = b.id, b.county, b.industry
 		} else {
 			row.County = "331100" // a borrower not registered on the platform: the city
 		}
 		row.Sector = SectorOf(row.Industry)
-		num := func(k string, lo, hi float64) float64 {
-			v, err := strconv.ParseFloat(strings.ReplaceAll(get(k), ",", ""), 64)
-			if err != nil || math.IsNaN(v) || v < lo || v > hi {
-				bad(k, get(k), fmt.Sprintf("must be a number from %g to %g", lo, hi))
-				return 0
-			}
-			return v
-		}
-		row.Amount, row.Balance, row.Rate = num("amount", 0, 1e8), num("balance", 0, 1e8), num("rate", 0, 24)
+		row.Amount, row.Balance, row.Rate = f.num("amount", 0, 1e8), f.num("balance", 0, 1e8), f.num("rate", 0, 24)
 		if row.Balance > row.Amount && row.Amount > 0 {
-			bad("balance", get("balance"), "is more than the loan amount")
+			f.bad("balance", f.get("balance"), "is more than the loan amount")
 		}
-		date := func(k string) time.Time {
-			d, err := time.ParseInLocation(time.DateOnly, get(k), China)
-			if err != nil {
-				bad(k, get(k), "is not a date (YYYY-MM-DD)")
-			}
-			return d
-		}
-		row.StartDate, row.MaturityDate = date("start_date"), date("maturity_date")
+		row.StartDate, row.MaturityDate = f.date("start_date"), f.date("maturity_date")
 		if !row.StartDate.IsZero() && row.StartDate.Format("2006-01") > month {
-			bad("start_date", get("start_date"), "is after the month reported ("+month+")")
+			f.bad("start_date", f.get("start_date"), "is after the month reported ("+month+")")
 		}
 		var p *project.Project
-		if code := get("project_code"); code != "" {
+		if code := f.get("project_code"); code != "" {
 			if lp, ok := libs[code]; ok {
 				p = &lp
 				row.ProjectID = lp.ID
 			} else {
-				bad("project_code", code, "is not a project in the library")
+				f.bad("project_code", code, "is not a project in the library")
 			}
 		}
 		row.suggested = Suggest(p, row.Purpose, row.Industry, row.StartDate)
-		row.Catalogue = get("catalogue")
+		row.Catalogue = f.get("catalogue")
 		if row.Catalogue == "" {
 			row.Catalogue = row.suggested.Catalogue
 		} else if row.Catalogue != "2021" && row.Catalogue != "2025" {
-			bad("catalogue", row.Catalogue, "must be 2021 or 2025")
+			f.bad("catalogue", row.Catalogue, "must be 2021 or 2025")
 		} else if row.Catalogue == "2025" && !row.StartDate.IsZero() && row.StartDate.Before(Catalogue2025From) {
-			bad("catalogue", row.Catalogue, "was not in force when the loan was made (from 2025-10-01)")
+			f.bad("catalogue", row.Catalogue, "was not in force when the loan was made (from 2025-10-01)")
 		}
-		switch cls := get("green_class"); cls {
+		switch cls := f.get("green_class"); cls {
 		case "":
 			res.Suggested++
 			row.GreenClass = row.suggested.Class
@@ -351,12 +286,12 @@ func (s *Service) ImportLoans(ctx context.Context, r io.Reader, filename, month 
 		default:
 			row.GreenClass = cls
 		}
-		row.ClimateType = get("climate_type")
+		row.ClimateType = f.get("climate_type")
 		if row.ClimateType == "" {
 			row.ClimateType = row.suggested.ClimateType
 		}
 		for _, e := range classProblems("", row.GreenClass, row.Catalogue, row.ClimateType) {
-			bad(e.Field, e.Value, e.Message)
+			f.bad(e.Field, e.Value, e.Message)
 		}
 		if p != nil {
 			row.AttributedTCO2 = Attribute(p.AnnualTCO2, row.Balance, p.Investment, p.Code).TCO2
@@ -364,45 +299,13 @@ func (s *Service) ImportLoans(ctx context.Context, r io.Reader, filename, month 
 		if row.Green() {
 			res.Green++
 		}
-		row.Product, row.Purpose = strings.Clone(row.Product), strings.Clone(row.Purpose)
-		rows = append(rows, row)
-		return nil
+		return row.values()
 	})
 	if err != nil {
 		return LoanImport{}, err
 	}
-	if err := cifp.Invalid(fmt.Sprintf("%s: nothing was imported", cifp.Problems(len(errs))), errs...); err != nil {
-		return LoanImport{}, err
-	}
-	if len(rows) == 0 {
-		return LoanImport{}, cifp.Errorf(cifp.EINVALID, "the file has no loans under its header")
-	}
-	res.Rows = len(rows)
-	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		del, err := tx.Exec(ctx, `DELETE FROM loans WHERE month = ? AND org_id = ?`, month, a.OrgID)
-		if err != nil {
-			return err
-		}
-		n, _ := del.RowsAffected()
-		res.Replaced = int(n)
-		var batch int64
-		if err := tx.QueryRow(ctx, `INSERT INTO loan_batches (org_id, month, source, filename, sha256, rows, created_by, created_at)
-			VALUES (?, ?, 'import', ?, ?, ?, ?, ?) RETURNING id`, a.OrgID, month, filename, hex.EncodeToString(h.Sum(nil)), len(rows), a.UserID, s.Now()).Scan(&batch); err != nil {
-			return err
-		}
-		i := 0
-		if _, err := tx.CopyRows(ctx, "loans", LoanColumns, func() ([]any, bool) {
-			if i == len(rows) {
-				return nil, false
-			}
-			i++
-			return rows[i-1].values(month, batch), true
-		}); err != nil {
-			return store.MapError(err)
-		}
-		return audit.Record(ctx, tx, audit.Change{Action: "loans.import", Entity: "loan_batch", EntityID: batch, OrgID: a.OrgID, After: res})
-	})
-	if err != nil {
+	res.Rows = len(sub.rows)
+	if res.Replaced, err = s.store(ctx, a, sub, filename, res); err != nil {
 		return LoanImport{}, err
 	}
 	return res, nil

@@ -156,3 +156,45 @@ CREATE TABLE loan_warnings (
     created_at  TIMESTAMPTZ NOT NULL,
     UNIQUE (org_id, borrower_id, year)
 );
+
+-- Insurance policies as reported at a month end (保单逐笔数据) by insurers:
+-- the sum insured of green kinds counts toward the coverage target.
+CREATE TABLE policies (
+    month        TEXT    NOT NULL,
+    org_id       BIGINT  NOT NULL,
+    policy_id    TEXT    NOT NULL,
+    insured_uscc TEXT    NOT NULL,
+    insured_id   BIGINT ,
+    county       TEXT    NOT NULL,
+    kind         TEXT    NOT NULL,
+    sum_insured  DOUBLE PRECISION NOT NULL CHECK (sum_insured >= 0),
+    premium      DOUBLE PRECISION NOT NULL CHECK (premium >= 0),
+    start_date   TEXT    NOT NULL,
+    end_date     TEXT    NOT NULL,
+    climate_type TEXT    NOT NULL,
+    batch_id     BIGINT  NOT NULL,
+    PRIMARY KEY (month, org_id, policy_id)
+);
+
+-- Other climate instruments at a month end (其他气候投融资工具): green
+-- bonds, funds, equity, leasing — so that the plan's total of climate
+-- investment and financing is complete.
+CREATE TABLE instruments (
+    month             TEXT    NOT NULL,
+    org_id            BIGINT  NOT NULL,
+    instrument_id     TEXT    NOT NULL,
+    kind              TEXT    NOT NULL CHECK (kind IN ('green_bond', 'fund', 'equity', 'leasing', 'other')),
+    counterparty_uscc TEXT    NOT NULL,
+    counterparty_id   BIGINT ,
+    county            TEXT    NOT NULL,
+    amount            DOUBLE PRECISION NOT NULL CHECK (amount >= 0),
+    balance           DOUBLE PRECISION NOT NULL CHECK (balance >= 0),
+    issue_date        TEXT    NOT NULL,
+    maturity_date     TEXT    NOT NULL,
+    green_class       TEXT    NOT NULL,
+    catalogue         TEXT    NOT NULL,
+    climate_type      TEXT    NOT NULL,
+    description       TEXT    NOT NULL,
+    batch_id          BIGINT  NOT NULL,
+    PRIMARY KEY (month, org_id, instrument_id)
+);
