@@ -120,6 +120,9 @@ func (s *Service) Disburse(ctx context.Context, claimID int64, in LoanInput) (Lo
 		if _, err := tx.Exec(ctx, `INSERT INTO loans (`+strings.Join(LoanColumns, ", ")+`) VALUES (`+marks(len(LoanColumns))+`)`, append(append([]any{month, c.InstitutionID}, row.values()...), batch)...); err != nil {
 			return nil, store.MapError(err)
 		}
+		if err := summarise(ctx, tx, month, c.InstitutionID); err != nil {
+			return nil, err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE need_claims SET status = 'disbursed', loan_id = ?, decided_at = ? WHERE id = ?`, row.LoanID, s.Now(), claimID); err != nil {
 			return nil, err
 		}

@@ -168,6 +168,11 @@ func (s *Service) store(ctx context.Context, a cifp.Actor, sub *submission, file
 		}); err != nil {
 			return store.MapError(err)
 		}
+		if sub.table == "loans" {
+			if err := summarise(ctx, tx, sub.month, a.OrgID); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, audit.Change{Action: sub.what + ".import", Entity: "loan_batch", EntityID: batch, OrgID: a.OrgID,
 			After: map[string]any{"month": sub.month, "file": filename, "rows": len(sub.rows), "replaced": replaced, "summary": summary}})
 	})

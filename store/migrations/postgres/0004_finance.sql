@@ -198,3 +198,22 @@ CREATE TABLE instruments (
     batch_id          BIGINT  NOT NULL,
     PRIMARY KEY (month, org_id, instrument_id)
 );
+
+-- The loan book summed into statistics cells (统计单元), maintained with each
+-- submission of an institution's month: statistics read these, never the
+-- loans. One row per month, institution, county, green class (in its
+-- catalogue), sector and climate type; see finance.Cell.
+CREATE TABLE loan_cells (
+    month           TEXT    NOT NULL,
+    org_id          BIGINT  NOT NULL,
+    county          TEXT    NOT NULL,
+    green_class     TEXT    NOT NULL,
+    catalogue       TEXT    NOT NULL,
+    sector          TEXT    NOT NULL,
+    climate_type    TEXT    NOT NULL,
+    loans           INTEGER NOT NULL,
+    balance         DOUBLE PRECISION NOT NULL,
+    new_loans       DOUBLE PRECISION NOT NULL,
+    attributed_tco2 DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (month, org_id, county, green_class, catalogue, sector, climate_type)
+);

@@ -1,0 +1,249 @@
+package finance
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"cifp"
+	"cifp/store"
+)
+
+// cellsSQL sums a month's loans of an institution into statistics cells:
+// the GROUP BY that Aggregate mirrors.
+const cellsSQL = `INSERT INTO loan_cells (month, org_id, county, green_class, catalogue, sector, climate_type, loans, balance, new_loans, attributed_tco2)
+	SELECT month, org_id, county, green_class, catalogue, sector, climate_type,
+		SUM(CASE WHEN balance > 0 THEN 1 ELSE 0 END),
+		SUM(CASE WHEN balance > 0 THEN balance ELSE 0 END),
+		SUM(CASE WHEN substr(start_date, 1, 7) = month THEN amount ELSE 0 END),
+		SUM(CASE WHEN balance > 0 THEN attributed_tco2 ELSE 0 END)
+	FROM loans WHERE month = ? AND org_id = ? AND (balance > 0 OR substr(start_date, 1, 7) = month)
+	GROUP BY month, org_id, county, green_class, catalogue, sector, climate_type`
+
+// summarise replaces the statistics cells of an institution's month from
+// its loans, in the transaction that changed them.
+func summarise(ctx context.Context, tx *store.Tx, month string, org int64) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM loan_cells WHERE month = ? AND org_id = ?`, month, org); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, cellsSQL, month, org)
+	return err
+}
+
+// Recompute rebuilds every statistics cell from the loan book (admin):
+// after a change of the rules, or to check the maintained summaries. It
+// returns the number of cells.
+func (s *Service) Recompute(ctx context.Context) (int, error) {
+	a, err := cifp.MustActor(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if a.Role != cifp.RoleAdmin {
+		return 0, cifp.Errorf(cifp.EFORBIDDEN, "only an administrator recomputes the statistics")
+	}
+	n := 0
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM loan_cells`); err != nil {
+			return err
+		}
+		all := strings.Replace(cellsSQL, `WHERE month = ? AND org_id = ? AND`, `WHERE`, 1)
+		res, err := tx.Exec(ctx, all)
+		if err != nil {
+			return err
+		}
+		k, _ := res.RowsAffected()
+		n = int(k)
+		return nil
+	})
+	return n, err
+}
+
+// Cells returns the statistics cells of the months: an institution its
+// own, regulators and admins the whole city.
+func (s *Service) Cells(ctx context.Context, months ...string) ([]Cell, error) {
+	a, err := cifp.MustActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(months) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, len(months)+1)
+	for _, m := range months {
+		args = append(args, m)
+	}
+	q := `SELECT month, org_id, county, green_class, catalogue, sector, climate_type, loans, balance, new_loans, attributed_tco2
+		FROM loan_cells WHERE month IN (` + marks(len(months)) + `)`
+	switch {
+	case a.Role.CityWide():
+	case a.Role == cifp.RoleFinance:
+		q += ` AND org_id = ?`
+		args = append(args, a.OrgID)
+	default:
+		return nil, cifp.Errorf(cifp.EFORBIDDEN, "your role may not read green-credit statistics")
+	}
+	rows, err := s.db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Cell
+	for rows.Next() {
+		var c Cell
+		if err := rows.Scan(&c.Month, &c.InstitutionID, &c.County, &c.Class, &c.Catalogue, &c.Sector, &c.ClimateType, &c.Loans, &c.Balance,
+			&c.NewLoans, &c.AttributedTCO2); err != nil {
+			return nil, err
+		}
+		c.Green = c.Class != ""
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Scopes returns the statistical scopes (统计口径) in force: the stat_scopes
+// table, or the reference's defaults while it is empty.
+func (s *Service) Scopes(ctx context.Context) (Scopes, error) {
+	rows, err := s.db.Query(ctx, `SELECT from_month, scope, note FROM stat_scopes ORDER BY from_month`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out Scopes
+	for rows.Next() {
+		var sc Scope
+		if err := rows.Scan(&sc.From, &sc.Code, &sc.Note); err != nil {
+			return nil, err
+		}
+		out = append(out, sc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		out = DefaultReference().GreenLoanScopes()
+	}
+	return out, nil
+}
+
+// monthsBack returns the month n months before m (YYYY-MM).
+func monthsBack(m string, n int) string {
+	t, err := time.Parse("2006-01", m)
+	if err != nil {
+		return m
+	}
+	return t.AddDate(0, -n, 0).Format("2006-01")
+}
+
+// tableMonths are the months Table reads for a month: the month, the same
+// month a year before, and January to the month.
+func tableMonths(month string) []string {
+	ms := []string{month, monthsBack(month, 12)}
+	t, err := time.Parse("2006-01", month)
+	if err != nil {
+		return ms
+	}
+	for i := 1; i < int(t.Month()); i++ {
+		ms = append(ms, fmt.Sprintf("%d-%02d", t.Year(), i))
+	}
+	return ms
+}
+
+// Statistics returns the green-credit table of the month by the dimension
+// (绿色信贷统计表), for the actor's scope.
+func (s *Service) Statistics(ctx context.Context, month string, by Dimension) ([]Row, error) {
+	if err := checkMonth(month); err != nil {
+		return nil, err
+	}
+	cells, err := s.Cells(ctx, tableMonths(month)...)
+	if err != nil {
+		return nil, err
+	}
+	scopes, err := s.Scopes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return Table(cells, month, by, scopes)
+}
+
+// Trend returns the monthly series from one month to another.
+func (s *Service) Trend(ctx context.Context, from, to string, by Dimension) ([]Row, error) {
+	if err := checkMonth(from); err != nil {
+		return nil, err
+	}
+	if err := checkMonth(to); err != nil {
+		return nil, err
+	}
+	var months []string
+	for m := from; m <= to && len(months) < 121; m = monthsBack(m, -1) {
+		months = append(months, tableMonths(m)...)
+	}
+	cells, err := s.Cells(ctx, dedupe(months)...)
+	if err != nil {
+		return nil, err
+	}
+	scopes, err := s.Scopes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return Series(cells, from, to, by, scopes)
+}
+
+func dedupe(ms []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range ms {
+		if !seen[m] {
+			seen[m] = true
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// TargetProgress measures the pilot's targets at the month from the loan
+// book, the month's insurance coverage, and the inputs other departments
+// supply (forest cover, renewable share, cumulative climate investment).
+// Regulators and admins only: the targets are the city's.
+func (s *Service) TargetProgress(ctx context.Context, month string, inputs map[string]Input) ([]TargetProgress, error) {
+	a, err := cifp.MustActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.Role.CityWide() {
+		return nil, cifp.Errorf(cifp.EFORBIDDEN, "the pilot's targets are read by regulators")
+	}
+	if err := checkMonth(month); err != nil {
+		return nil, err
+	}
+	ref := DefaultReference()
+	months := []string{month, monthsBack(month, 12)}
+	for _, t := range ref.Targets {
+		if t.Base != "" {
+			months = append(months, t.Base)
+		}
+	}
+	cells, err := s.Cells(ctx, dedupe(months)...)
+	if err != nil {
+		return nil, err
+	}
+	scopes, err := s.Scopes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	in := map[string]Input{}
+	for k, v := range inputs {
+		in[k] = v
+	}
+	if _, ok := in["insurance_risk_coverage"]; !ok {
+		t, err := s.MonthTotals(ctx, month)
+		if err != nil {
+			return nil, err
+		}
+		if t.Coverage > 0 {
+			in["insurance_risk_coverage"] = Input{Value: t.Coverage / 10000, Scope: "lishui-environmental-insurance", AsOf: month,
+				Source: "保单逐笔数据: 在保绿色险种保额合计"}
+		}
+	}
+	return Progress(ref, month, cells, scopes, in)
+}
