@@ -53,15 +53,20 @@ func parseYears(s string) ([]int, error) {
 func lastYear() string { return strconv.Itoa(time.Now().Year() - 1) }
 
 func runBench(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "carbon" {
-		fmt.Fprintln(e.stderr, "Usage: cifp bench carbon [--db sqlite:PATH|postgres://…] [--enterprises 100000] [--rows 1000000] [--keep]\n\n"+
-			"  carbon  time the demo load, the bulk import of activity data against the database's own bulk\n"+
-			"          load, and the recompute of every account\n\n"+
-			"Run `cifp bench carbon -h` for the flags.")
+	if len(args) == 0 || (args[0] != "carbon" && args[0] != "finance") {
+		fmt.Fprintln(e.stderr, "Usage: cifp bench carbon|finance [--db sqlite:PATH|postgres://…] [flags]\n\n"+
+			"  carbon   time the demo load, the bulk import of activity data against the database's own bulk\n"+
+			"           load, and the recompute of every account\n"+
+			"  finance  time the import of a loan book against the database's own bulk load, and the full\n"+
+			"           recompute of the green-credit statistics over twelve month-end snapshots\n\n"+
+			"Run `cifp bench carbon -h` or `cifp bench finance -h` for the flags.")
 		if len(args) > 0 && isHelp(args[0]) {
 			return flag.ErrHelp
 		}
-		return fmt.Errorf("want: cifp bench carbon")
+		return fmt.Errorf("want: cifp bench carbon|finance")
+	}
+	if args[0] == "finance" {
+		return runBenchFinance(ctx, e, args[1:])
 	}
 	fs := newFlags("bench carbon", "Time, on a new database: (a) the demo organisations; (b) generating an activity file of about\n"+
 		"--rows rows; (c) the floor: the database's own bulk load of the same rows into a plain table\n"+
@@ -81,38 +86,55 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("--rows must be positive")
 	}
 	b := &bench{e: e, seed: *seed, n: *n, profile: *prof}
-	dir, err := os.MkdirTemp("", "cifp-bench-")
+	cleanup, err := b.open(ctx, *dsn, *keep)
 	if err != nil {
 		return err
 	}
+	defer cleanup()
+	return b.run(ctx, *target, *year)
+}
+
+// open makes the bench's temporary folder and database: a new SQLite file
+// there, or a schema of its own on a PostgreSQL server. cleanup removes
+// both unless keep.
+func (b *bench) open(ctx context.Context, dsn string, keep bool) (cleanup func(), err error) {
+	dir, err := os.MkdirTemp("", "cifp-bench-")
+	if err != nil {
+		return nil, err
+	}
 	b.dir = dir
-	defer func() {
-		if *keep {
-			fmt.Fprintf(e.stdout, "\nkept: %s\n", dir)
+	var drops []func()
+	cleanup = func() {
+		for _, d := range drops {
+			d()
+		}
+		if keep {
+			fmt.Fprintf(b.e.stdout, "\nkept: %s\n", dir)
 		} else {
 			os.RemoveAll(dir)
 		}
-	}()
+	}
 	switch {
-	case *dsn == "":
+	case dsn == "":
 		b.dsn = "sqlite:" + filepath.Join(dir, "bench.db")
-	case strings.HasPrefix(*dsn, "postgres://") || strings.HasPrefix(*dsn, "postgresql://"):
-		schema, withSchema, drop, err := benchSchema(ctx, *dsn)
+	case strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://"):
+		schema, withSchema, drop, err := benchSchema(ctx, dsn)
 		if err != nil {
-			return err
+			os.RemoveAll(dir)
+			return nil, err
 		}
 		b.dsn = withSchema
-		defer func() {
-			if *keep {
-				fmt.Fprintf(e.stdout, "kept: PostgreSQL schema %s\n", schema)
+		drops = append(drops, func() {
+			if keep {
+				fmt.Fprintf(b.e.stdout, "kept: PostgreSQL schema %s\n", schema)
 			} else if err := drop(); err != nil {
-				fmt.Fprintf(e.stderr, "drop schema %s: %v\n", schema, err)
+				fmt.Fprintf(b.e.stderr, "drop schema %s: %v\n", schema, err)
 			}
-		}()
+		})
 	default:
-		b.dsn = *dsn
+		b.dsn = dsn
 	}
-	return b.run(ctx, *target, *year)
+	return cleanup, nil
 }
 
 // benchSchema makes a new schema on the PostgreSQL server and returns its

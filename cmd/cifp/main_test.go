@@ -269,3 +269,18 @@ func TestCarbonCalcCLI(t *testing.T) {
 		t.Fatalf("bad file: %v", msg)
 	}
 }
+
+func TestBenchFinanceSmall(t *testing.T) {
+	out, err := cli(t, "", "bench", "finance", "--enterprises", "10", "--loans", "300")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{"(c) ImportLoans", "300", "Recompute: cells from every loan row", "full recompute (cells + tables)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("bench output lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(out, "× the floor") && !strings.Contains(out, "floor skipped") {
+		t.Errorf("no floor:\n%s", out)
+	}
+}
