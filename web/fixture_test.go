@@ -18,6 +18,7 @@ import (
 	"cifp/auth"
 	"cifp/carbon"
 	"cifp/demo"
+	"cifp/finance"
 	"cifp/org"
 	"cifp/project"
 	"cifp/store"
@@ -35,13 +36,18 @@ type fixture struct {
 	carbon *carbon.Service
 	// projects is the climate project library.
 	projects *project.Service
-	users    map[string]auth.User // by username
-	tokens   map[string]string    // username → API token
+	// finance is green finance: products, needs, claims and the loan book.
+	finance *finance.Service
+	users   map[string]auth.User // by username
+	tokens  map[string]string    // username → API token
 	// other is an enterprise that is not the demo enterprise user's own.
 	other org.Org
 }
 
 var system = cifp.WithActor(context.Background(), cifp.System)
+
+// testKey signs the fixture's QR-code links.
+var testKey = []byte(strings.Repeat("k", 32))
 
 func newFixture(t *testing.T, db *store.DB, secure bool) *fixture {
 	t.Helper()
@@ -53,8 +59,9 @@ func newFixture(t *testing.T, db *store.DB, secure bool) *fixture {
 	var err error
 	f.carbon = carbon.NewService(db, f.orgs)
 	f.projects = project.NewService(db)
+	f.finance = finance.NewService(db, f.carbon, f.projects)
 	f.srv, err = web.New(web.Config{CookieSecure: secure, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		LoginLimit: 5, SigningKey: []byte(strings.Repeat("k", 32))}, db, web.Services{Orgs: f.orgs, Auth: f.auth, Carbon: f.carbon, Projects: f.projects})
+		LoginLimit: 5, SigningKey: testKey}, db, web.Services{Orgs: f.orgs, Auth: f.auth, Carbon: f.carbon, Projects: f.projects, Finance: f.finance})
 	if err != nil {
 		t.Fatal(err)
 	}

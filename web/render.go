@@ -205,6 +205,36 @@ func (s *Server) funcs(lang string, msgs messages) template.FuncMap {
 		// tax names a code of the project taxonomy: sector, climate, list,
 		// category, doc, cat2021 or cat2025.
 		"tax": func(kind, code string) string { return s.taxName(lang, kind, code) },
+		// collateral names collateral kinds (担保方式), joined with 、.
+		"collateral": func(codes []string) string { return collateralNames(lang, codes) },
+		// counties names GB/T 2260 county codes, joined with 、.
+		"counties": func(codes []string) string {
+			names := make([]string, 0, len(codes))
+			for _, c := range codes {
+				if d, ok := org.DivisionByCode(c); ok {
+					c = map[bool]string{true: d.NameEN, false: d.Name}[lang == "en"]
+				}
+				names = append(names, c)
+			}
+			return strings.Join(names, sep(lang))
+		},
+		"ints": func(xs []int) string {
+			out := make([]string, 0, len(xs))
+			for _, x := range xs {
+				out = append(out, strconv.Itoa(x))
+			}
+			return strings.Join(out, sep(lang))
+		},
+		"hasInt": func(xs []int, x int) bool { return slices.Contains(xs, x) },
+		// bp is a number of basis points of a map, as a form value.
+		"bpv": func(m map[int]float64, g int) string {
+			if v, ok := m[g]; ok && v != 0 {
+				return strconv.FormatFloat(v, 'f', -1, 64)
+			}
+			return ""
+		},
+		"ftime": func(t time.Time) string { return t.In(chinaTime).Format("2006-01-02") },
+		"i64":   func(n int64) string { return strconv.FormatInt(n, 10) },
 	}
 }
 
@@ -268,6 +298,12 @@ var navigation = []navItem{
 	{Key: "nav.project_reviews", Href: "/projects/reviews", Roles: projectReviewers},
 	{Key: "nav.project_ranking", Href: "/projects/ranking", Roles: cityWide},
 	{Key: "nav.project_criteria", Href: "/projects/criteria"},
+	{Key: "nav.finance_needs", Href: "/finance/needs", Roles: roles(cifp.RoleAdmin, cifp.RoleRegulator, cifp.RoleFinance)},
+	{Key: "nav.my_needs", Href: "/finance/needs", Roles: roles(cifp.RoleEnterprise)},
+	{Key: "nav.finance_products", Href: "/finance/products", Roles: financeReaders},
+	{Key: "nav.finance_loans", Href: "/finance/loans", Roles: roles(cifp.RoleAdmin, cifp.RoleRegulator, cifp.RoleFinance)},
+	{Key: "nav.my_loans", Href: "/finance/loans", Roles: roles(cifp.RoleEnterprise)},
+	{Key: "nav.finance_settings", Href: "/finance/settings", Roles: roles(cifp.RoleAdmin)},
 	{Key: "nav.import", Href: "/orgs/import", Roles: roles(cifp.RoleAdmin)},
 	{Key: "nav.users", Href: "/users", Roles: roles(cifp.RoleAdmin)},
 	{Key: "nav.audit", Href: "/audit", Roles: allButCitizen},

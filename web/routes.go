@@ -7,6 +7,7 @@ import (
 	"cifp/audit"
 	"cifp/auth"
 	"cifp/carbon"
+	"cifp/finance"
 	"cifp/org"
 	"cifp/project"
 )
@@ -85,6 +86,25 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /projects/{id}/act", projectReaders, APIDoc{}, s.projectActSubmit)
 	s.handle("POST /projects/{id}/files", projectOwners, APIDoc{}, s.projectUploadSubmit)
 	s.handle("GET /projects/{id}/files/{fid}", projectReaders, APIDoc{}, s.projectFile)
+	s.handle("GET /finance/products", financeReaders, APIDoc{}, s.productsPage)
+	s.handle("POST /finance/products", financeInstitutions, APIDoc{}, s.productPublishSubmit)
+	s.handle("POST /finance/products/{id}/withdraw", financeInstitutions, APIDoc{}, s.productWithdrawSubmit)
+	s.handle("GET /finance/needs", financeReaders, APIDoc{}, s.needsPage)
+	s.handle("POST /finance/needs", financeBorrowers, APIDoc{}, s.needPostSubmit)
+	s.handle("GET /finance/needs/{id}", financeReaders, APIDoc{}, s.needPage)
+	s.handle("POST /finance/needs/{id}/claim", financeInstitutions, APIDoc{}, s.needClaimSubmit)
+	s.handle("POST /finance/needs/{id}/choose", financeBorrowers, APIDoc{}, s.needChooseSubmit)
+	s.handle("POST /finance/needs/{id}/withdraw", financeBorrowers, APIDoc{}, s.needWithdrawSubmit)
+	s.handle("POST /finance/needs/{id}/claims/{cid}/{action}", financeInstitutions, APIDoc{}, s.claimActSubmit)
+	s.handle("GET /finance/needs/{id}/code", needCodeReaders, APIDoc{}, s.needCodePage)
+	s.handle("GET /finance/needs/{id}/code.svg", needCodeReaders, APIDoc{}, s.needCode)
+	s.handle("GET /finance/needs/{id}/code.png", needCodeReaders, APIDoc{}, s.needCode)
+	s.handle("GET /n/{token}", public, APIDoc{}, s.loanCodeOpen)
+	s.handle("GET /finance/loans", financeReaders, APIDoc{}, s.loansPage)
+	s.handle("POST /finance/loans/import", financeInstitutions, APIDoc{}, s.loansImportSubmit)
+	s.handle("GET /finance/loans/template", financeReaders, APIDoc{}, s.loanTemplate)
+	s.handle("GET /finance/settings", adminAPI, APIDoc{}, s.financeSettingsPage)
+	s.handle("POST /finance/settings", adminAPI, APIDoc{}, s.financeSettingsSubmit)
 	s.handle("GET /notifications", loggedIn, APIDoc{}, s.notificationsPage)
 	s.handle("POST /notifications/read", loggedIn, APIDoc{}, s.notificationsReadSubmit)
 
@@ -178,6 +198,45 @@ func (s *Server) registerRoutes() {
 		Produces: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, s.projectTemplate)
 	s.handle("POST /api/v1/projects/import", cityWide, APIDoc{Tag: "projects", Summary: "Load projects in bulk from .xlsx or .csv (all or nothing); the body is the file, or multipart field \"file\"",
 		Query: []Param{{Name: "filename"}}, Consumes: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Response: project.ImportResult{}}, s.apiImportProjects)
+	s.handle("GET /api/v1/products", financeReaders, APIDoc{Tag: "finance", Summary: "Loan products: those on sale; all=true: an institution's own versions, or every version for the regulators",
+		Query: productQuery, Response: []finance.Product{}}, s.apiProducts)
+	s.handle("POST /api/v1/products", financeInstitutions, APIDoc{Tag: "finance", Summary: "Publish a product of the caller's institution (a known code gets the next version; the last is withdrawn)",
+		Body: productInput{}, Response: finance.Product{}, Status: http.StatusCreated}, s.apiPublishProduct)
+	s.handle("POST /api/v1/products/{id}/withdraw", financeInstitutions, APIDoc{Tag: "finance", Summary: "Take one of the caller's products off sale",
+		Response: finance.Product{}}, s.apiWithdrawProduct)
+	s.handle("GET /api/v1/needs", financeReaders, APIDoc{Tag: "finance", Summary: "Financing needs the caller may see: an enterprise its own, an institution those still open to it and those it claimed, the regulators all",
+		Query: needQuery, Response: []needItem{}}, s.apiNeeds)
+	s.handle("POST /api/v1/needs", financeBorrowers, APIDoc{Tag: "finance", Summary: "Post a financing need of the caller's enterprise (amount in 万元, tenor in months, purpose, collateral on offer, optionally a library project)",
+		Body: finance.NeedInput{}, Response: finance.Need{}, Status: http.StatusCreated}, s.apiPostNeed)
+	s.handle("GET /api/v1/needs/{id}", financeReaders, APIDoc{Tag: "finance", Summary: "One need with the claims the caller may see (an institution its own)", Response: finance.Need{}}, s.apiNeed)
+	s.handle("GET /api/v1/needs/{id}/matches", financeReaders, APIDoc{Tag: "finance", Summary: "Products ranked for a need, every rule explained, with the indicative rate (an institution its own products)",
+		Response: matchList{}}, s.apiNeedMatches)
+	s.handle("POST /api/v1/needs/{id}/claims", financeInstitutions, APIDoc{Tag: "finance", Summary: "Claim an open need for the caller's institution (抢单), optionally offering a product",
+		Body: claimRequest{}, Response: finance.Claim{}, Status: http.StatusCreated}, s.apiClaimNeed)
+	s.handle("POST /api/v1/needs/{id}/choose", financeBorrowers, APIDoc{Tag: "finance", Summary: "The enterprise picks one claimant; the others are passed",
+		Body: chooseRequest{}, Response: finance.Need{}}, s.apiChooseClaim)
+	s.handle("POST /api/v1/needs/{id}/withdraw", financeBorrowers, APIDoc{Tag: "finance", Summary: "The enterprise withdraws a need not yet financed", Response: finance.Need{}}, s.apiWithdrawNeed)
+	s.handle("GET /api/v1/needs/{id}/code.png", needCodeReaders, APIDoc{Tag: "finance", Summary: "A need's loan code (贷款码) as PNG: a signed link valid for 30 days (the enterprise and the regulators)",
+		Produces: "image/png"}, s.needCode)
+	s.handle("GET /api/v1/needs/{id}/code.svg", needCodeReaders, APIDoc{Tag: "finance", Summary: "A need's loan code (贷款码) as SVG", Produces: "image/svg+xml"}, s.needCode)
+	s.handle("POST /api/v1/claims/{id}/contact", financeInstitutions, APIDoc{Tag: "finance", Summary: "Record the first contact with the enterprise (due within the need's working days)",
+		Body: contactRequest{}, Response: finance.Claim{}}, s.apiClaimAction)
+	s.handle("POST /api/v1/claims/{id}/approve", financeInstitutions, APIDoc{Tag: "finance", Summary: "The chosen institution approves credit (amount in 万元, rate in per cent)",
+		Body: approveRequest{}, Response: finance.Claim{}}, s.apiClaimAction)
+	s.handle("POST /api/v1/claims/{id}/refuse", financeInstitutions, APIDoc{Tag: "finance", Summary: "The chosen institution refuses, with its reason; the need opens again",
+		Body: refuseRequest{}, Response: finance.Claim{}}, s.apiClaimAction)
+	s.handle("POST /api/v1/claims/{id}/disburse", financeInstitutions, APIDoc{Tag: "finance", Summary: "Disburse the approved loan into the loan book; green_class and climate_type confirm or correct the assistant's proposal (omitted: accepted)",
+		Body: finance.LoanInput{}, Response: finance.Loan{}, Status: http.StatusCreated}, s.apiClaimAction)
+	s.handle("GET /api/v1/loans", financeReaders, APIDoc{Tag: "finance", Summary: "The loan book of a month: an institution its own loans, an enterprise its borrowings, the regulators all",
+		Query: loanQuery, Response: loanPage{}}, s.apiLoans)
+	s.handle("POST /api/v1/loans/import", financeInstitutions, APIDoc{Tag: "finance", Summary: "Submit the caller's loan book of a month from .xlsx or .csv (all or nothing, every bad row named); multipart fields \"month\" and \"file\", or the file as the body with ?month=",
+		Query: []Param{{Name: "month", Desc: "YYYY-MM"}, {Name: "filename"}}, Consumes: "multipart/form-data", Response: finance.LoanImport{}}, s.apiImportLoans)
+	s.handle("GET /api/v1/loans/template", financeReaders, APIDoc{Tag: "finance", Summary: "The empty loan-book file (.xlsx with notes, or .csv)",
+		Query: []Param{{Name: "format", Desc: "xlsx (default) or csv"}}, Produces: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, s.loanTemplate)
+	s.handle("GET /api/v1/finance/settings", financeReaders, APIDoc{Tag: "finance", Summary: "The financing service's settings: claimants per need, working days to first contact",
+		Response: finance.Settings{}}, s.apiFinanceSettings)
+	s.handle("PUT /api/v1/finance/settings", adminAPI, APIDoc{Tag: "finance", Summary: "Change the financing service's settings (max_claims 1–10, contact_days 1, 3 or 5); needs posted before keep theirs",
+		Body: finance.Settings{}, Response: finance.Settings{}}, s.apiSetFinanceSettings)
 	s.handle("GET /api/v1/notifications", loggedIn, APIDoc{Tag: "notifications", Summary: "The caller's latest in-app notifications and the unread count",
 		Query: []Param{{Name: "limit", Desc: "1–200, default 50"}}, Response: notificationList{}}, s.apiNotifications)
 	s.handle("POST /api/v1/notifications/read", loggedIn, APIDoc{Tag: "notifications", Summary: "Mark one of the caller's notifications read, or all with id 0",

@@ -23,6 +23,7 @@ import (
 	"cifp"
 	"cifp/auth"
 	"cifp/carbon"
+	"cifp/finance"
 	"cifp/internal/signed"
 	"cifp/org"
 	"cifp/project"
@@ -56,6 +57,9 @@ type Services struct {
 	Carbon *carbon.Service
 	// Projects is the climate project library (气候投融资项目库).
 	Projects *project.Service
+	// Finance is green finance (绿色金融): products, financing needs and
+	// their claims, the loan code and the loan book.
+	Finance *finance.Service
 }
 
 // Server holds the services, templates and metrics behind the handlers.
@@ -66,6 +70,7 @@ type Server struct {
 	auth     *auth.Service
 	carbon   *carbon.Service
 	projects *project.Service
+	finance  *finance.Service
 	signer   *signed.Signer
 	log      *slog.Logger
 	pages    map[string]map[string]pageTemplate // lang → name → template
@@ -94,7 +99,7 @@ func New(cfg Config, db *store.DB, svc Services) (*Server, error) {
 		cfg.LoginWindow = 15 * time.Minute
 	}
 	s := &Server{
-		cfg: cfg, db: db, orgs: svc.Orgs, auth: svc.Auth, carbon: svc.Carbon, projects: svc.Projects, log: cfg.Logger,
+		cfg: cfg, db: db, orgs: svc.Orgs, auth: svc.Auth, carbon: svc.Carbon, projects: svc.Projects, finance: svc.Finance, log: cfg.Logger,
 		mux:         http.NewServeMux(),
 		ipLimiter:   auth.NewLimiter(cfg.LoginLimit*3, cfg.LoginWindow),
 		userLimiter: auth.NewLimiter(cfg.LoginLimit, cfg.LoginWindow),

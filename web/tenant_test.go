@@ -13,6 +13,7 @@ import (
 	"cifp/audit"
 	"cifp/auth"
 	"cifp/carbon"
+	"cifp/finance"
 	"cifp/internal/testutil"
 	"cifp/org"
 	"cifp/project"
@@ -99,6 +100,56 @@ func TestTenantIsolation(t *testing.T) {
 			return 403
 		}
 		pid := func(p project.Project) string { return "/api/v1/projects/" + fmt.Sprint(p.ID) }
+
+		// Green finance: the insurer's product; two needs of the other
+		// enterprise that are closed to the bank — one full (one claimant
+		// allowed, the insurer's), one chosen (the insurer) — and the
+		// insurer's loan book lending to the other enterprise.
+		insCtx := f.ctx("insurer")
+		insProduct, err := f.finance.Publish(insCtx, greenProduct("INS-1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		secretNeed := "秘密融资需求"
+		secrets = append(secrets, secretNeed, "INS-SECRET-LOAN")
+		if err := f.finance.SetSettings(f.ctx("admin"), finance.Settings{MaxClaims: 1, ContactDays: 3}); err != nil {
+			t.Fatal(err)
+		}
+		fullNeed, err := f.finance.PostNeed(otherCtx, finance.NeedInput{Amount: 500, Tenor: 24, Purpose: secretNeed + "（已满）", Collateral: []string{"credit"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.finance.SetSettings(f.ctx("admin"), finance.DefaultSettings); err != nil {
+			t.Fatal(err)
+		}
+		chosenNeed, err := f.finance.PostNeed(otherCtx, finance.NeedInput{Amount: 800, Tenor: 36, Purpose: secretNeed + "（已选定）", Collateral: []string{"credit"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fullClaim, err := f.finance.Claim(insCtx, fullNeed.ID, insProduct.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		insClaim, err := f.finance.Claim(insCtx, chosenNeed.ID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.finance.Choose(otherCtx, chosenNeed.ID, insClaim.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.finance.ImportLoans(insCtx, strings.NewReader(string(loanCSV(
+			"INS-SECRET-LOAN,"+otherOrg.USCC+",保险增信贷,300,300,3.8,2026-01-10,2028-01-09,秘密用途,,,,"))), "book.csv", "2026-01"); err != nil {
+			t.Fatal(err)
+		}
+		nid := func(n finance.Need) string { return "/api/v1/needs/" + fmt.Sprint(n.ID) }
+		cl := func(c finance.Claim, action string) string { return fmt.Sprintf("/api/v1/claims/%d/%s", c.ID, action) }
+		// byRole is the status of a route for an enterprise and for a bank.
+		byRole := func(u auth.User, ent, bank int) int {
+			if u.Role == cifp.RoleEnterprise {
+				return ent
+			}
+			return bank
+		}
 
 		type tcase struct {
 			method, path string
@@ -199,6 +250,74 @@ func TestTenantIsolation(t *testing.T) {
 				return []tcase{{"POST", "/api/v1/notifications/read", map[string]any{"id": otherNote}, 200, false}}
 			},
 
+			"GET /api/v1/products": func(auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/products", nil, 200, true}, {"GET", "/api/v1/products?all=true", nil, 200, true}}
+			},
+			// A bank publishing under the insurer's product code publishes its
+			// own product: the insurer's is untouched (checked below).
+			"POST /api/v1/products": func(u auth.User) []tcase {
+				p := greenProduct("INS-1")
+				return []tcase{{"POST", "/api/v1/products", map[string]any{"code": p.Code, "name": "同名产品", "kind": p.Kind, "min_amount": 1, "max_amount": 10,
+					"min_tenor": 1, "max_tenor": 12, "collateral": p.Collateral, "lpr_term": "1y"}, byRole(u, 403, 201), false}}
+			},
+			"POST /api/v1/products/{id}/withdraw": func(u auth.User) []tcase {
+				return []tcase{{"POST", fmt.Sprintf("/api/v1/products/%d/withdraw", insProduct.ID), nil, byRole(u, 403, 404), false}}
+			},
+			"GET /api/v1/needs": func(u auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/needs", nil, 200, true}, {"GET", "/api/v1/needs?status=chosen", nil, 200, true},
+					{"GET", "/api/v1/needs?rank=true&mine=true", nil, 200, true}}
+			},
+			"POST /api/v1/needs": func(u auth.User) []tcase {
+				return []tcase{{"POST", "/api/v1/needs", map[string]any{"amount": 100, "tenor": 12, "purpose": "借别人的项目融资", "project_id": draft.ID}, byRole(u, 400, 403), false}}
+			},
+			"GET /api/v1/needs/{id}": func(auth.User) []tcase {
+				return []tcase{{"GET", nid(fullNeed), nil, 404, false}, {"GET", nid(chosenNeed), nil, 404, false}}
+			},
+			"GET /api/v1/needs/{id}/matches": func(auth.User) []tcase {
+				return []tcase{{"GET", nid(fullNeed) + "/matches", nil, 404, false}, {"GET", nid(chosenNeed) + "/matches", nil, 404, false}}
+			},
+			"POST /api/v1/needs/{id}/claims": func(u auth.User) []tcase {
+				return []tcase{{"POST", nid(fullNeed) + "/claims", nil, byRole(u, 403, 404), false}, {"POST", nid(chosenNeed) + "/claims", nil, byRole(u, 403, 404), false}}
+			},
+			"POST /api/v1/needs/{id}/choose": func(u auth.User) []tcase {
+				return []tcase{{"POST", nid(fullNeed) + "/choose", map[string]any{"claim_id": fullClaim.ID}, byRole(u, 404, 403), false}}
+			},
+			"POST /api/v1/needs/{id}/withdraw": func(u auth.User) []tcase {
+				return []tcase{{"POST", nid(fullNeed) + "/withdraw", nil, byRole(u, 404, 403), false}}
+			},
+			"GET /api/v1/needs/{id}/code.png": func(u auth.User) []tcase {
+				return []tcase{{"GET", nid(fullNeed) + "/code.png", nil, byRole(u, 404, 403), false}}
+			},
+			"GET /api/v1/needs/{id}/code.svg": func(u auth.User) []tcase {
+				return []tcase{{"GET", nid(chosenNeed) + "/code.svg", nil, byRole(u, 404, 403), false}}
+			},
+			"POST /api/v1/claims/{id}/contact": func(u auth.User) []tcase {
+				return []tcase{{"POST", cl(insClaim, "contact"), map[string]any{"note": "冒名联系"}, byRole(u, 403, 404), false}}
+			},
+			"POST /api/v1/claims/{id}/approve": func(u auth.User) []tcase {
+				return []tcase{{"POST", cl(insClaim, "approve"), map[string]any{"amount": 800, "rate": 3}, byRole(u, 403, 404), false}}
+			},
+			"POST /api/v1/claims/{id}/refuse": func(u auth.User) []tcase {
+				return []tcase{{"POST", cl(insClaim, "refuse"), map[string]any{"reason": "冒名拒绝该需求"}, byRole(u, 403, 404), false}}
+			},
+			"POST /api/v1/claims/{id}/disburse": func(u auth.User) []tcase {
+				return []tcase{{"POST", cl(insClaim, "disburse"), map[string]any{"loan_id": "X", "amount": 1, "rate": 3, "start_date": "2026-01-01", "maturity_date": "2027-01-01"},
+					byRole(u, 403, 404), false}}
+			},
+			"GET /api/v1/loans": func(auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/loans?month=2026-01", nil, 200, true}, {"GET", "/api/v1/loans?month=2026-01&institution_id=" + id(insurerOrg.ID), nil, 200, true},
+					{"GET", "/api/v1/loans?month=2026-01&borrower_uscc=" + otherOrg.USCC, nil, 200, true}}
+			},
+			// Imports store the caller's own institution's book only.
+			"POST /api/v1/loans/import": func(u auth.User) []tcase {
+				return []tcase{{"POST", "/api/v1/loans/import?month=2026-01", "x", byRole(u, 403, 415), false}}
+			},
+			"GET /api/v1/loans/template":   nil, // an empty file
+			"GET /api/v1/finance/settings": nil, // the service's rules: no tenant data
+			"PUT /api/v1/finance/settings": func(auth.User) []tcase {
+				return []tcase{{"PUT", "/api/v1/finance/settings", map[string]any{"max_claims": 10, "contact_days": 5}, 403, false}}
+			},
+
 			"GET /api/v1/carbon/accounts": func(u auth.User) []tcase {
 				if u.Role == cifp.RoleFinance {
 					return []tcase{{"GET", "/api/v1/carbon/accounts?year=2025", nil, 403, false}}
@@ -281,6 +400,17 @@ func TestTenantIsolation(t *testing.T) {
 			}
 		}
 
+		// The insurer's product and claims are as they were.
+		if p, err := f.finance.Product(insCtx, insProduct.ID); err != nil || !p.Active || p.Version != 1 {
+			t.Errorf("the insurer's product changed: %v %+v", err, p)
+		}
+		if n, err := f.finance.Need(insCtx, chosenNeed.ID); err != nil || n.Status != finance.NeedChosen || n.Claims[0].Status != finance.ClaimChosen || n.Claims[0].ContactedAt != nil {
+			t.Errorf("the insurer's claim changed: %v %+v", err, n)
+		}
+		if n, err := f.finance.Need(otherCtx, fullNeed.ID); err != nil || n.Status != finance.NeedOpen || n.ClaimCount != 1 {
+			t.Errorf("the full need changed: %v %+v", err, n)
+		}
+
 		if n := unread(); n != otherUnread {
 			t.Errorf("another tenant marked the other enterprise's notifications read: %d unread, was %d", n, otherUnread)
 		}
@@ -303,9 +433,14 @@ func TestTenantIsolation(t *testing.T) {
 					"/projects/" + id(draft.ID):          404,
 					"/projects/" + id(screened.ID):       404,
 					"/projects/" + id(draft.ID) + "/files/" + id(draftFile.ID): 404,
-					"/projects/ranking":           403,
-					"/projects/import":            403,
-					"/projects/export?national=1": 403,
+					"/projects/ranking":                                 403,
+					"/projects/import":                                  403,
+					"/projects/export?national=1":                       403,
+					"/finance/needs/" + id(fullNeed.ID):                 404,
+					"/finance/needs/" + id(chosenNeed.ID):               404,
+					"/finance/needs/" + id(fullNeed.ID) + "/code":       byRole(f.users[username], 404, 403),
+					"/finance/needs/" + id(chosenNeed.ID) + "/code.png": byRole(f.users[username], 404, 403),
+					"/finance/settings":                                 403,
 				} {
 					resp, body := b.get(path)
 					if resp.StatusCode != want {
@@ -327,6 +462,22 @@ func TestTenantIsolation(t *testing.T) {
 				}
 				if _, body := b.get("/projects?q=" + url.QueryEscape(secretProject)); strings.Contains(body, draft.Name) || strings.Contains(body, screened.Code) {
 					t.Errorf("%s: the library page shows another enterprise's projects", username)
+				}
+				for _, page := range []string{"/finance/needs", "/finance/needs?status=chosen", "/finance/loans?month=2026-01", "/finance/products?all=1"} {
+					resp, body := b.get(page)
+					if resp.StatusCode != 200 || strings.Contains(body, secretNeed) || strings.Contains(body, "INS-SECRET-LOAN") || strings.Contains(body, otherOrg.Name) {
+						t.Errorf("%s GET %s: %d or shows another tenant's need or loan", username, page, resp.StatusCode)
+					}
+				}
+				for path, want := range map[string]int{
+					"/finance/needs/" + id(fullNeed.ID) + "/claim":                                 byRole(f.users[username], 403, 404),
+					"/finance/needs/" + id(chosenNeed.ID) + "/choose":                              byRole(f.users[username], 404, 403),
+					fmt.Sprintf("/finance/needs/%d/claims/%d/approve", chosenNeed.ID, insClaim.ID): byRole(f.users[username], 403, 404),
+					fmt.Sprintf("/finance/products/%d/withdraw", insProduct.ID):                    byRole(f.users[username], 403, 404),
+				} {
+					if resp, _ := b.post(path, url.Values{"claim_id": {id(insClaim.ID)}, "amount": {"1"}, "rate": {"3"}}); resp.StatusCode != want {
+						t.Errorf("%s POST %s: %d, want %d", username, path, resp.StatusCode, want)
+					}
 				}
 				resp, body := b.get("/audit")
 				if resp.StatusCode != 200 || strings.Contains(body, "秘密路") {
@@ -399,6 +550,43 @@ func checkOwn(t *testing.T, f *fixture, name, path string, body []byte, u auth.U
 			var owner int64
 			if err := f.db.QueryRow(context.Background(), `SELECT user_id FROM notifications WHERE id = ?`, n.ID).Scan(&owner); err != nil || owner != u.ID {
 				t.Errorf("%s: shows notification %d of user %d", name, n.ID, owner)
+			}
+		}
+	case strings.HasPrefix(path, "/api/v1/products"):
+		var ps []finance.Product
+		json.Unmarshal(body, &ps)
+		for _, p := range ps {
+			if !p.Active && !(u.Role == cifp.RoleFinance && p.InstitutionID == u.OrgID) {
+				t.Errorf("%s: lists version %d of product %s of institution %d, not on sale", name, p.Version, p.Code, p.InstitutionID)
+			}
+			if strings.Contains(path, "all=true") && u.Role == cifp.RoleFinance && p.InstitutionID != u.OrgID {
+				t.Errorf("%s: lists the history of institution %d", name, p.InstitutionID)
+			}
+		}
+	case strings.HasPrefix(path, "/api/v1/needs"):
+		var ns []finance.Need
+		json.Unmarshal(body, &ns)
+		for _, n := range ns {
+			mine := false
+			for _, c := range n.Claims {
+				if u.Role == cifp.RoleFinance && c.InstitutionID != u.OrgID {
+					t.Errorf("%s: shows the claim of institution %d on need %d", name, c.InstitutionID, n.ID)
+				}
+				mine = mine || c.InstitutionID == u.OrgID
+			}
+			switch {
+			case u.Role == cifp.RoleEnterprise && n.OrgID != u.OrgID:
+				t.Errorf("%s: lists need %d of org %d", name, n.ID, n.OrgID)
+			case u.Role == cifp.RoleFinance && !mine && (n.Status != finance.NeedOpen || n.ClaimCount >= n.MaxClaims):
+				t.Errorf("%s: lists need %d (%s, %d/%d claims), which it did not claim", name, n.ID, n.Status, n.ClaimCount, n.MaxClaims)
+			}
+		}
+	case strings.HasPrefix(path, "/api/v1/loans"):
+		var p struct{ Items []finance.Loan }
+		json.Unmarshal(body, &p)
+		for _, l := range p.Items {
+			if (u.Role == cifp.RoleFinance && l.InstitutionID != u.OrgID) || (u.Role == cifp.RoleEnterprise && l.BorrowerID != u.OrgID) {
+				t.Errorf("%s: lists loan %s of institution %d to org %d", name, l.LoanID, l.InstitutionID, l.BorrowerID)
 			}
 		}
 	case strings.HasPrefix(path, "/api/v1/me"):

@@ -268,16 +268,18 @@ func TestPagesPerRole(t *testing.T) {
 	hrefRE := regexp.MustCompile(`href="(/[^"]*)"`)
 	want := map[string][]string{
 		"admin": {"/", "/orgs", "/carbon", "/carbon/emitters", "/carbon/reports", "/projects", "/projects/ranking", "/projects/criteria",
-			"/orgs/import", "/users", "/audit", "/tokens", "/password"},
+			"/finance/needs", "/finance/products", "/finance/loans", "/finance/settings", "/orgs/import", "/users", "/audit", "/tokens", "/password"},
 		"regulator": {"/", "/orgs", "/carbon", "/carbon/emitters", "/carbon/reports", "/projects", "/projects/reviews", "/projects/ranking",
-			"/projects/criteria", "/audit", "/tokens", "/password"},
-		"bank":       {"/", "/orgs/mine", "/projects", "/projects/reviews", "/projects/criteria", "/audit", "/tokens", "/password"},
-		"enterprise": {"/", "/orgs/mine", "/carbon", "/projects", "/projects/criteria", "/audit", "/tokens", "/password"},
-		"verifier":   {"/", "/orgs/mine", "/carbon/reports", "/projects/reviews", "/projects/criteria", "/audit", "/tokens", "/password"},
-		"citizen":    {"/", "/projects/criteria", "/password"},
+			"/projects/criteria", "/finance/needs", "/finance/products", "/finance/loans", "/audit", "/tokens", "/password"},
+		"bank": {"/", "/orgs/mine", "/projects", "/projects/reviews", "/projects/criteria", "/finance/needs", "/finance/products", "/finance/loans",
+			"/audit", "/tokens", "/password"},
+		"enterprise": {"/", "/orgs/mine", "/carbon", "/projects", "/projects/criteria", "/finance/needs", "/finance/products", "/finance/loans",
+			"/audit", "/tokens", "/password"},
+		"verifier": {"/", "/orgs/mine", "/carbon/reports", "/projects/reviews", "/projects/criteria", "/audit", "/tokens", "/password"},
+		"citizen":  {"/", "/projects/criteria", "/password"},
 	}
 	codeRE := regexp.MustCompile(`(?s)<code>.*?</code>`)
-	rawKey := regexp.MustCompile(`>\s*(nav|home|org|orgs|login|tokens|audit|kind|role|form|import|user|users|password|carbon|level|quality|report|project|pact|pstatus|outcome|scenario|notifications)\.[a-z_.]+\s*<`)
+	rawKey := regexp.MustCompile(`>\s*(nav|home|org|orgs|login|tokens|audit|kind|role|form|import|user|users|password|carbon|level|quality|report|project|pact|pstatus|outcome|scenario|notifications|fin|fkind|nstatus|cstatus|rule|climate|fdone)\.[a-z_.]+\s*<`)
 	for user, links := range want {
 		for _, lang := range []string{"zh", "en"} {
 			b := f.browser()

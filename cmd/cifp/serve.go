@@ -15,6 +15,7 @@ import (
 	"cifp/auth"
 	"cifp/carbon"
 	"cifp/demo"
+	"cifp/finance"
 	"cifp/internal/signed"
 	"cifp/org"
 	"cifp/project"
@@ -54,8 +55,10 @@ type App struct {
 	Carbon *carbon.Service
 	// Projects is the climate project library.
 	Projects *project.Service
-	Server   *web.Server
-	Demo     *demo.Result // the demo data loaded at start, if any
+	// Finance is green finance: products, needs, claims and the loan book.
+	Finance *finance.Service
+	Server  *web.Server
+	Demo    *demo.Result // the demo data loaded at start, if any
 
 	http     *http.Server
 	listener net.Listener
@@ -110,13 +113,14 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	a.Auth = auth.NewService(db, a.Orgs)
 	a.Carbon = carbon.NewService(db, a.Orgs)
 	a.Projects = project.NewService(db)
+	a.Finance = finance.NewService(db, a.Carbon, a.Projects)
 	key, err := signed.KeyFromEnvOrFile("CIFP_SECRET", cfg.SecretFile)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("signing key: %w", err)
 	}
 	a.Server, err = web.New(web.Config{CookieSecure: cfg.CookieSecure, Logger: logger, SigningKey: key, PublicURL: cfg.PublicURL},
-		db, web.Services{Orgs: a.Orgs, Auth: a.Auth, Carbon: a.Carbon, Projects: a.Projects})
+		db, web.Services{Orgs: a.Orgs, Auth: a.Auth, Carbon: a.Carbon, Projects: a.Projects, Finance: a.Finance})
 	if err != nil {
 		db.Close()
 		return nil, err

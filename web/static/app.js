@@ -18,6 +18,7 @@
  *      "series": [{"name": "…", "data": […]}]} that the URL returns.
  *   - <form data-confirm="text"> asks confirm(text) before it submits.
  *   - <button data-copy="#selector"> copies the text of that element.
+ *   - <button data-print> prints the page.
  *   - <select data-category-select> on the project form shows the inputs of
  *     the chosen category's methodology only.
  */
@@ -439,6 +440,18 @@
 			selectText(target);
 			flash(T.copyFailed, false, 4000);
 		});
+	});
+
+	/* ------------------------------------------------------------------
+	 * <button data-print>: print the page (the loan-code poster).
+	 * ------------------------------------------------------------------ */
+
+	document.addEventListener('click', function (evt) {
+		var btn = evt.target.closest ? evt.target.closest('button[data-print]') : null;
+		if (btn) {
+			evt.preventDefault();
+			window.print();
+		}
 	});
 
 	/* ------------------------------------------------------------------
