@@ -121,7 +121,11 @@ func (b *bench) runFinance(ctx context.Context, loans int) error {
 	// (d) The floor: the same rows, as stored, bulk-loaded by the database's
 	// own tool into the same table (its key and index) after emptying it.
 	canon := filepath.Join(b.dir, "loans-canonical.csv")
-	if err := exportLoans(ctx, db, canon); err != nil {
+	null := "" // sqlite3 .import reads every field as text
+	if db.Dialect == store.Postgres {
+		null = `\N`
+	}
+	if err := exportLoans(ctx, db, canon, null); err != nil {
 		return err
 	}
 	if _, err := db.Exec(ctx, `DELETE FROM loans`); err != nil {
@@ -230,8 +234,9 @@ func writeLoanBook(path string, ents []org.Org, n int, seed int64) error {
 	return w.Error()
 }
 
-// exportLoans writes the stored loans, in the table's columns, as CSV.
-func exportLoans(ctx context.Context, db *store.DB, path string) error {
+// exportLoans writes the stored loans, in the table's columns, as CSV,
+// with null as the text of a NULL.
+func exportLoans(ctx context.Context, db *store.DB, path, null string) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -257,7 +262,7 @@ func exportLoans(ctx context.Context, db *store.DB, path string) error {
 		for i, v := range vals {
 			switch v := v.(type) {
 			case nil:
-				rec[i] = ""
+				rec[i] = null
 			case []byte:
 				rec[i] = string(v)
 			default:
@@ -311,7 +316,7 @@ func (b *bench) loanFloor(ctx context.Context, canon string) (time.Duration, str
 				return err
 			}
 			defer f.Close()
-			_, err = conn.PgConn().CopyFrom(ctx, bufio.NewReaderSize(f, 1<<16), "COPY loans ("+strings.Join(finance.LoanColumns, ", ")+") FROM STDIN (FORMAT csv)")
+			_, err = conn.PgConn().CopyFrom(ctx, bufio.NewReaderSize(f, 1<<16), "COPY loans ("+strings.Join(finance.LoanColumns, ", ")+") FROM STDIN (FORMAT csv, NULL '\\N')")
 			return err
 		})
 		return d, "COPY FROM STDIN csv", err
