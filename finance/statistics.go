@@ -2,11 +2,15 @@ package finance
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
-	"strings"
+	"runtime"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"cifp"
+	"cifp/audit"
 	"cifp/store"
 )
 
@@ -32,8 +36,10 @@ func summarise(ctx context.Context, tx *store.Tx, month string, org int64) error
 }
 
 // Recompute rebuilds every statistics cell from the loan book (admin):
-// after a change of the rules, or to check the maintained summaries. It
-// returns the number of cells.
+// after a change of the rules, or to check the maintained summaries. The
+// months are read in parallel, one per core, each streamed through an
+// Aggregator (the pure function the statistics rest on), and the cells
+// replaced in one transaction. It returns the number of cells.
 func (s *Service) Recompute(ctx context.Context) (int, error) {
 	a, err := cifp.MustActor(ctx)
 	if err != nil {
@@ -42,21 +48,108 @@ func (s *Service) Recompute(ctx context.Context) (int, error) {
 	if a.Role != cifp.RoleAdmin {
 		return 0, cifp.Errorf(cifp.EFORBIDDEN, "only an administrator recomputes the statistics")
 	}
-	n := 0
+	var months []string
+	for m := ""; ; {
+		var next sql.NullString
+		if err := s.db.QueryRow(ctx, `SELECT MIN(month) FROM loans WHERE month > ?`, m).Scan(&next); err != nil {
+			return 0, err
+		}
+		if !next.Valid {
+			break
+		}
+		m = next.String
+		months = append(months, m)
+	}
+	results := make([][]Cell, len(months))
+	work := make(chan int)
+	g, gctx := errgroup.WithContext(ctx)
+	for range max(1, min(runtime.NumCPU(), len(months))) {
+		g.Go(func() error {
+			for i := range work {
+				cells, err := s.monthCells(gctx, months[i])
+				if err != nil {
+					return err
+				}
+				results[i] = cells
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		defer close(work)
+		for i := range months {
+			select {
+			case work <- i:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return 0, err
+	}
+	var all []Cell
+	for _, cs := range results {
+		all = append(all, cs...)
+	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM loan_cells`); err != nil {
 			return err
 		}
-		all := strings.Replace(cellsSQL, `WHERE month = ? AND org_id = ? AND`, `WHERE`, 1)
-		res, err := tx.Exec(ctx, all)
+		i := 0
+		_, err := tx.CopyRows(ctx, "loan_cells", []string{"month", "org_id", "county", "green_class", "catalogue", "sector", "climate_type",
+			"loans", "balance", "new_loans", "attributed_tco2"}, func() ([]any, bool) {
+			if i == len(all) {
+				return nil, false
+			}
+			c := all[i]
+			i++
+			return []any{c.Month, c.InstitutionID, c.County, c.Class, c.Catalogue, c.Sector, c.ClimateType, c.Loans, c.Balance, c.NewLoans, c.AttributedTCO2}, true
+		})
 		if err != nil {
 			return err
 		}
-		k, _ := res.RowsAffected()
-		n = int(k)
-		return nil
+		return audit.Record(ctx, tx, audit.Change{Action: "statistics.recompute", Entity: "loan_cells", EntityID: "all",
+			After: map[string]any{"months": len(months), "cells": len(all)}})
 	})
-	return n, err
+	return len(all), err
+}
+
+// monthCells streams a month of the loan book through an Aggregator.
+func (s *Service) monthCells(ctx context.Context, month string) ([]Cell, error) {
+	g, err := NewAggregator(month)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Query(ctx, `SELECT org_id, county, green_class, catalogue, sector, climate_type, balance, amount, start_date, attributed_tco2
+		FROM loans WHERE month = ?`, month)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var l Loan
+	var start string
+	for rows.Next() {
+		if err := rows.Scan(&l.InstitutionID, &l.County, &l.GreenClass, &l.Catalogue, &l.Sector, &l.ClimateType, &l.Balance, &l.Amount,
+			&start, &l.AttributedTCO2); err != nil {
+			return nil, err
+		}
+		l.StartDate = monthStart(start)
+		g.Add(&l)
+	}
+	return g.Cells(), rows.Err()
+}
+
+// monthStart reads the year and month of a YYYY-MM-DD date, cheaply: the
+// aggregation needs no more.
+func monthStart(d string) time.Time {
+	if len(d) < 7 {
+		return time.Time{}
+	}
+	y := int(d[0]-'0')*1000 + int(d[1]-'0')*100 + int(d[2]-'0')*10 + int(d[3]-'0')
+	m := int(d[5]-'0')*10 + int(d[6]-'0')
+	return time.Date(y, time.Month(m), 1, 0, 0, 0, 0, time.UTC)
 }
 
 // Cells returns the statistics cells of the months: an institution its

@@ -93,44 +93,70 @@ func (in interner) id(s string) uint32 {
 // EINVALID error when month is not "YYYY-MM", and no cells (nil) for no
 // loans.
 func Aggregate(month string, loans []Loan) ([]Cell, error) {
+	g, err := NewAggregator(month)
+	if err != nil {
+		return nil, err
+	}
+	for i := range loans {
+		g.Add(&loans[i])
+	}
+	return g.Cells(), nil
+}
+
+// Aggregator is Aggregate one loan at a time, for loans streamed from the
+// database without holding a month in memory.
+type Aggregator struct {
+	month                                            string
+	year, mon                                        int
+	idx                                              map[aggKey]int32
+	counties, classes, catalogues, sectors, climates interner
+	cells                                            []Cell
+}
+
+// NewAggregator starts the cells of a month ("YYYY-MM").
+func NewAggregator(month string) (*Aggregator, error) {
 	m, ok := statMonth(month)
 	if !ok {
 		return nil, cifp.Errorf(cifp.EINVALID, "month %q is not YYYY-MM", month)
 	}
-	year, mon := m/12, m%12+1
-	idx := make(map[aggKey]int32)
-	counties, classes, catalogues, sectors, climates := interner{}, interner{}, interner{}, interner{}, interner{}
-	var cells []Cell
-	for i := range loans {
-		l := &loans[i]
-		sy, sm, _ := l.StartDate.Date()
-		isNew := sy == year && int(sm) == mon
-		out := l.Balance > 0
-		if !out && !isNew {
-			continue
-		}
-		k := aggKey{l.InstitutionID, counties.id(l.County), classes.id(l.GreenClass), catalogues.id(l.Catalogue),
-			sectors.id(l.Sector), climates.id(l.ClimateType)}
-		j, ok := idx[k]
-		if !ok {
-			j = int32(len(cells))
-			idx[k] = j
-			cells = append(cells, Cell{Month: month, InstitutionID: l.InstitutionID, County: l.County,
-				Class: l.GreenClass, Catalogue: l.Catalogue, Sector: l.Sector, ClimateType: l.ClimateType,
-				Green: l.GreenClass != ""})
-		}
-		c := &cells[j]
-		if out {
-			c.Loans++
-			c.Balance += l.Balance
-			c.AttributedTCO2 += l.AttributedTCO2
-		}
-		if isNew {
-			c.NewLoans += l.Amount
-		}
+	return &Aggregator{month: month, year: m / 12, mon: m%12 + 1, idx: map[aggKey]int32{},
+		counties: interner{}, classes: interner{}, catalogues: interner{}, sectors: interner{}, climates: interner{}}, nil
+}
+
+// Add sums a loan into its cell (see Aggregate for what counts).
+func (g *Aggregator) Add(l *Loan) {
+	sy, sm, _ := l.StartDate.Date()
+	isNew := sy == g.year && int(sm) == g.mon
+	out := l.Balance > 0
+	if !out && !isNew {
+		return
 	}
+	k := aggKey{l.InstitutionID, g.counties.id(l.County), g.classes.id(l.GreenClass), g.catalogues.id(l.Catalogue),
+		g.sectors.id(l.Sector), g.climates.id(l.ClimateType)}
+	j, ok := g.idx[k]
+	if !ok {
+		j = int32(len(g.cells))
+		g.idx[k] = j
+		g.cells = append(g.cells, Cell{Month: g.month, InstitutionID: l.InstitutionID, County: l.County,
+			Class: l.GreenClass, Catalogue: l.Catalogue, Sector: l.Sector, ClimateType: l.ClimateType,
+			Green: l.GreenClass != ""})
+	}
+	c := &g.cells[j]
+	if out {
+		c.Loans++
+		c.Balance += l.Balance
+		c.AttributedTCO2 += l.AttributedTCO2
+	}
+	if isNew {
+		c.NewLoans += l.Amount
+	}
+}
+
+// Cells returns the cells summed so far, sorted; nil for none.
+func (g *Aggregator) Cells() []Cell {
+	cells := g.cells
 	if len(cells) == 0 {
-		return nil, nil
+		return nil
 	}
 	// Sort positions rather than the cells themselves: a cell is 150 bytes.
 	order := make([]int32, len(cells))
@@ -142,7 +168,7 @@ func Aggregate(month string, loans []Loan) ([]Cell, error) {
 	for i, j := range order {
 		sorted[i] = cells[j]
 	}
-	return sorted, nil
+	return sorted
 }
 
 // compareCells orders cells by month, institution, county, class,
