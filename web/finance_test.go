@@ -107,7 +107,7 @@ func TestFinanceProductForms(t *testing.T) {
 		b := f.browser()
 		b.login("bank")
 		resp, body := b.get("/finance/products")
-		if resp.StatusCode != 200 || !strings.Contains(body, `data-testid="product-form"`) || !strings.Contains(body, `<option value="331122"`) ||
+		if resp.StatusCode != 200 || !strings.Contains(body, `data-testid="product-form"`) || !strings.Contains(body, `name="counties" value="331122"`) ||
 			!strings.Contains(body, `name="collateral" value="carbon_sink"`) || !strings.Contains(body, `name="discount_bp.5"`) {
 			t.Fatalf("products page: %d", resp.StatusCode)
 		}
