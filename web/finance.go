@@ -633,6 +633,7 @@ type needView struct {
 	Mine        *finance.Claim    // an institution's claim on the need
 	MyProducts  []finance.Product // an institution's products on sale, eligible first
 	Eligible    map[int64]bool
+	Offer       int64 // the product the claim form offers first: the best eligible one
 	CanClaim    bool
 	CanChoose   bool
 	CanWithdraw bool
@@ -718,6 +719,9 @@ func (s *Server) renderNeed(w http.ResponseWriter, r *http.Request, status int, 
 			if m.Product.Active {
 				v.MyProducts = append(v.MyProducts, m.Product)
 				v.Eligible[m.Product.ID] = m.Eligible
+				if m.Eligible && v.Offer == 0 {
+					v.Offer = m.Product.ID
+				}
 			}
 		}
 		v.CanClaim = v.Mine == nil && n.Status == finance.NeedOpen && n.ClaimCount < n.MaxClaims

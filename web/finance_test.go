@@ -374,6 +374,23 @@ func TestFinanceNeedFlow(t *testing.T) {
 		if resp, _ := r.post(page+"/withdraw", nil); resp.StatusCode != 403 {
 			t.Errorf("a regulator withdraws a need: %d", resp.StatusCode)
 		}
+		// In English, with data, every label is translated.
+		rawKey := regexp.MustCompile(`>\s*(fin|fkind|nstatus|cstatus|rule|climate|fdone|nav)\.[a-z0-9_.]+\s*<`)
+		for user, c := range map[string]*client{"bank": b, "enterprise": e, "regulator": r} {
+			c.get("/lang/en")
+			for _, p := range []string{page, page + "/code", "/finance/needs", "/finance/products?all=1", "/finance/loans?month=" + month} {
+				resp, body := c.get(p)
+				if resp.StatusCode != 200 && !(user == "bank" && strings.HasSuffix(p, "/code")) {
+					t.Errorf("%s %s in English: %d", user, p, resp.StatusCode)
+				}
+				if k := rawKey.FindString(body); k != "" {
+					t.Errorf("%s %s in English: untranslated %s", user, p, k)
+				}
+			}
+			if _, body := c.get(page); !strings.Contains(body, "Financing need #") || !strings.Contains(body, "Disbursed") {
+				t.Errorf("%s: the need page is not in English", user)
+			}
+		}
 	})
 }
 
@@ -418,8 +435,11 @@ func TestFinanceServiceLevels(t *testing.T) {
 		if _, err := f.finance.Contact(f.ctx("bank"), c.ID, "迟到的电话联系"); err != nil {
 			t.Fatal(err)
 		}
-		if _, body := r.get(page); strings.Contains(body, `data-testid="overdue"`) {
-			t.Error("a contacted claim is still flagged")
+		if _, body := r.get(page); strings.Contains(body, `data-testid="overdue"`) || !strings.Contains(body, `data-testid="contacted-late"`) {
+			t.Error("a claim contacted late is still flagged overdue, or not shown as contacted late")
+		}
+		if _, body := r.get("/finance/needs"); !strings.Contains(body, `data-testid="contacted-late"`) {
+			t.Error("the regulator's list does not show the late contact")
 		}
 
 		// Refusal opens the need again, and the enterprise reads the reason.
@@ -541,6 +561,33 @@ func TestFinanceLoanImport(t *testing.T) {
 		}
 		if resp, _ := f.call("bank", "GET", "/api/v1/loans?month=01-2026", nil); resp.StatusCode != 400 {
 			t.Errorf("a bad month: %d", resp.StatusCode)
+		}
+
+		// A book of 60 loans: the regulator reads it 50 to a page.
+		var many []string
+		for i := 1; i <= 60; i++ {
+			many = append(many, fmt.Sprintf("P-%03d,%s,碳效贷,100,100,3.5,2026-02-01,2027-02-01,技改,,,,", i, ent.USCC))
+		}
+		if resp, body := b.postMultipart("/finance/loans/import", upload{fields: map[string]string{"month": "2026-02"}, name: "book.csv", content: loanCSV(many...)}); resp.StatusCode != 200 {
+			t.Fatalf("60 loans: %d %.300s", resp.StatusCode, body)
+		}
+		r := f.browser()
+		r.login("regulator")
+		_, body = r.get("/finance/loans?month=2026-02")
+		if strings.Count(body, `<tr data-loan=`) != 50 || !strings.Contains(body, `data-testid="next-page"`) || !strings.Contains(body, "中国农业银行") {
+			t.Errorf("the regulator's first page: %d rows", strings.Count(body, `<tr data-loan=`))
+		}
+		if _, body = r.get("/finance/loans?month=2026-02&page=2"); strings.Count(body, `<tr data-loan=`) != 10 || !strings.Contains(body, `data-loan="P-060"`) {
+			t.Errorf("the regulator's second page: %d rows", strings.Count(body, `<tr data-loan=`))
+		}
+		_, raw = f.call("regulator", "GET", "/api/v1/loans?month=2026-02&limit=25&cursor=50", nil)
+		var rp struct {
+			Items      []finance.Loan
+			Total      int
+			NextCursor string `json:"next_cursor"`
+		}
+		if json.Unmarshal(raw, &rp); rp.Total != 60 || len(rp.Items) != 10 || rp.NextCursor != "" {
+			t.Errorf("API page: %d of %d, next %q", len(rp.Items), rp.Total, rp.NextCursor)
 		}
 
 		// The templates.
