@@ -2,6 +2,7 @@ package finance
 
 import (
 	"context"
+	"database/sql"
 	_ "embed"
 	"fmt"
 	"io"
@@ -95,7 +96,10 @@ func (s *Service) Disburse(ctx context.Context, claimID int64, in LoanInput) (Lo
 			}
 			p = &pp
 		}
-		row, errs := s.checkLoan(p, n.Industry, in)
+		row, errs := s.checkLoan(p, n.Purpose, n.Industry, in)
+		if c.ApprovedAmount != nil && in.Amount > *c.ApprovedAmount {
+			errs = append(errs, cifp.FieldError{Field: "amount", Value: fmt.Sprint(in.Amount), Message: fmt.Sprintf("is more than the %g 万元 approved", *c.ApprovedAmount)})
+		}
 		if err := cifp.Invalid("the loan is not valid", errs...); err != nil {
 			return nil, err
 		}
@@ -134,11 +138,45 @@ func (s *Service) Disburse(ctx context.Context, claimID int64, in LoanInput) (Lo
 	return out, err
 }
 
+// Proposal is the classification assistant's proposal for the loan that
+// would finance the claim's need if made on the date: what the officer
+// confirms or corrects when disbursing. Only the claim's institution asks.
+func (s *Service) Proposal(ctx context.Context, claimID int64, start time.Time) (Suggestion, error) {
+	a, err := cifp.MustActor(ctx)
+	if err != nil {
+		return Suggestion{}, err
+	}
+	if err := institution(a); err != nil {
+		return Suggestion{}, err
+	}
+	cs, err := s.claims(ctx, s.db, `SELECT `+claimColumns+claimFrom+` WHERE c.id = ? AND c.org_id = ?`, claimID, a.OrgID)
+	if err != nil {
+		return Suggestion{}, err
+	}
+	if len(cs) == 0 {
+		return Suggestion{}, cifp.Errorf(cifp.ENOTFOUND, "claim %d not found", claimID)
+	}
+	n, err := s.Need(ctx, cs[0].NeedID)
+	if err != nil {
+		return Suggestion{}, err
+	}
+	var p *project.Project
+	purpose := n.Purpose
+	if n.ProjectID != 0 {
+		pp, err := s.projects.Get(cifp.System.Context(ctx), n.ProjectID)
+		if err != nil {
+			return Suggestion{}, err
+		}
+		p, purpose = &pp, purpose+" "+pp.Name
+	}
+	return Suggest(p, purpose, n.Industry, start), nil
+}
+
 func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
 // checkLoan checks a disbursement's loan and classifies it: the officer's
 // class and climate type where given, else the assistant's.
-func (s *Service) checkLoan(p *project.Project, industry string, in LoanInput) (bookRow, []cifp.FieldError) {
+func (s *Service) checkLoan(p *project.Project, purpose, industry string, in LoanInput) (bookRow, []cifp.FieldError) {
 	var errs []cifp.FieldError
 	add := func(field, value, msg string) {
 		errs = append(errs, cifp.FieldError{Field: field, Value: value, Message: msg})
@@ -163,9 +201,8 @@ func (s *Service) checkLoan(p *project.Project, industry string, in LoanInput) (
 	} else if !r.MaturityDate.After(r.StartDate) {
 		add("maturity_date", in.MaturityDate, "must be after the start date")
 	}
-	purpose := ""
-	if p != nil {
-		purpose = p.Name
+	if p != nil && !strings.Contains(purpose, p.Name) {
+		purpose = strings.TrimSpace(purpose + " " + p.Name)
 	}
 	r.Purpose = purpose
 	r.suggested = Suggest(p, purpose, industry, r.StartDate)
@@ -363,7 +400,7 @@ func (s *Service) Loans(ctx context.Context, f LoanFilter) ([]Loan, int, error) 
 	if err != nil {
 		return nil, 0, err
 	}
-	where, args := ` WHERE l.month = ?`, []any{f.Month}
+	where, args := ``, []any{}
 	switch a.Role {
 	case cifp.RoleAdmin, cifp.RoleRegulator:
 	case cifp.RoleFinance:
@@ -379,6 +416,15 @@ func (s *Service) Loans(ctx context.Context, f LoanFilter) ([]Loan, int, error) 
 		where += ` AND l.org_id = ?`
 		args = append(args, f.InstitutionID)
 	}
+	if f.Month == "" { // the latest month the actor has loans in
+		var m sql.NullString
+		if err := s.db.QueryRow(ctx, `SELECT MAX(l.month) FROM loans l WHERE 1 = 1`+where, args...).Scan(&m); err != nil {
+			return nil, 0, err
+		}
+		f.Month = m.String
+	}
+	where = ` WHERE l.month = ?` + where
+	args = append([]any{f.Month}, args...)
 	if f.BorrowerUSCC != "" {
 		where += ` AND l.borrower_uscc = ?`
 		args = append(args, f.BorrowerUSCC)
@@ -392,7 +438,7 @@ func (s *Service) Loans(ctx context.Context, f LoanFilter) ([]Loan, int, error) 
 	}
 	rows, err := s.db.Query(ctx, `SELECT l.org_id, l.loan_id, l.borrower_uscc, COALESCE(l.borrower_id, 0), l.county, l.industry, l.sector, l.product,
 		l.amount, l.balance, l.rate, l.start_date, l.maturity_date, l.purpose, l.green_class, l.catalogue, l.climate_type,
-		COALESCE(l.project_id, 0), l.attributed_tco2 FROM loans l`+where+` ORDER BY l.org_id, l.loan_id LIMIT ? OFFSET ?`, append(args, f.Limit, max(f.Offset, 0))...)
+		COALESCE(l.project_id, 0), l.attributed_tco2, o.name, l.suggested_class, l.suggested_climate FROM loans l JOIN orgs o ON o.id = l.org_id`+where+` ORDER BY l.org_id, l.loan_id LIMIT ? OFFSET ?`, append(args, f.Limit, max(f.Offset, 0))...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -402,7 +448,7 @@ func (s *Service) Loans(ctx context.Context, f LoanFilter) ([]Loan, int, error) 
 		var l Loan
 		var start, maturity string
 		if err := rows.Scan(&l.InstitutionID, &l.LoanID, &l.BorrowerUSCC, &l.BorrowerID, &l.County, &l.Industry, &l.Sector, &l.Product,
-			&l.Amount, &l.Balance, &l.Rate, &start, &maturity, &l.Purpose, &l.GreenClass, &l.Catalogue, &l.ClimateType, &l.ProjectID, &l.AttributedTCO2); err != nil {
+			&l.Amount, &l.Balance, &l.Rate, &start, &maturity, &l.Purpose, &l.GreenClass, &l.Catalogue, &l.ClimateType, &l.ProjectID, &l.AttributedTCO2, &l.Lender, &l.SuggestedClass, &l.SuggestedClimate); err != nil {
 			return nil, 0, err
 		}
 		l.StartDate, _ = time.ParseInLocation(time.DateOnly, start, China)

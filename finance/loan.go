@@ -40,6 +40,12 @@ type Loan struct {
 	ClimateType    string  `json:"climate_type"` // mitigation, adaptation, both or none
 	ProjectID      int64   `json:"project_id,omitempty"`
 	AttributedTCO2 float64 `json:"attributed_tco2"` // annual reduction attributed to the loan
+
+	// As read back from the book: the lender's name and the assistant's
+	// proposal kept beside the officer's class.
+	Lender           string `json:"lender,omitempty"`
+	SuggestedClass   string `json:"suggested_class,omitempty"`
+	SuggestedClimate string `json:"suggested_climate,omitempty"`
 }
 
 // Green reports whether the loan is a green loan (绿色贷款).

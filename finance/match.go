@@ -74,11 +74,23 @@ func MatchProduct(p Product, a Ask, b Borrower, on time.Time) Match {
 		check("grade", ok, "%s, 产品支持 %s 级", detail, strings.Join(gs, "、"))
 	}
 	common := slices.ContainsFunc(p.Collateral, func(c string) bool { return c == "credit" || slices.Contains(a.Collateral, c) })
-	check("collateral", common, "企业可提供 %s, 产品接受 %s", or(strings.Join(a.Collateral, "、"), "无"), strings.Join(p.Collateral, "、"))
+	check("collateral", common, "企业可提供 %s, 产品接受 %s", or(collateralNames(a.Collateral), "无"), collateralNames(p.Collateral))
 	if price, err := PriceOf(p, b.Grade, on); err == nil {
 		m.Price = &price
 	}
 	return m
+}
+
+// collateralNames lists collateral kinds by their Chinese names.
+func collateralNames(codes []string) string {
+	names := make([]string, len(codes))
+	for i, c := range codes {
+		names[i] = c
+		if k, ok := CollateralKind(c); ok {
+			names[i] = k.NameZH
+		}
+	}
+	return strings.Join(names, "、")
 }
 
 func or(s, alt string) string {

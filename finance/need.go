@@ -53,7 +53,7 @@ type Need struct {
 	Status      string    `json:"status"`
 	MaxClaims   int       `json:"max_claims"`
 	ContactDays int       `json:"contact_days"`
-	ClaimCount  int       `json:"claim_count"`
+	ClaimCount  int       `json:"claim_count"` // live claims: a refused or withdrawn one frees its place
 	Claims      []Claim   `json:"claims"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
@@ -77,7 +77,8 @@ type Claim struct {
 	DecidedAt      *time.Time `json:"decided_at,omitempty"`
 	Reason         string     `json:"reason,omitempty"`
 	LoanID         string     `json:"loan_id,omitempty"`
-	Overdue        bool       `json:"overdue"` // not contacted by the due time
+	Overdue        bool       `json:"overdue"` // not contacted, and the due time has passed
+	Late           bool       `json:"late"`    // contacted after the due time
 }
 
 // NeedInput is what an enterprise posts.
@@ -111,7 +112,7 @@ func (in *NeedInput) check() []cifp.FieldError {
 
 const needColumns = `n.id, n.org_id, o.name, o.uscc, o.division, o.industry, COALESCE(n.project_id, 0), n.amount, n.tenor, n.purpose,
 	n.collateral, n.status, n.max_claims, n.contact_days,
-	(SELECT COUNT(*) FROM need_claims c WHERE c.need_id = n.id AND c.status <> 'withdrawn'), n.created_at, n.updated_at, n.version`
+	(SELECT COUNT(*) FROM need_claims c WHERE c.need_id = n.id AND c.status NOT IN ('withdrawn', 'refused')), n.created_at, n.updated_at, n.version`
 
 const needFrom = ` FROM needs n JOIN orgs o ON o.id = n.org_id`
 
@@ -137,7 +138,7 @@ func needVisible(a cifp.Actor) (string, []any, error) {
 		return `n.org_id = ?`, []any{a.OrgID}, nil
 	case cifp.RoleFinance:
 		return `(n.id IN (SELECT need_id FROM need_claims WHERE org_id = ?) OR (n.status = 'open' AND
-			(SELECT COUNT(*) FROM need_claims c WHERE c.need_id = n.id AND c.status <> 'withdrawn') < n.max_claims))`, []any{a.OrgID}, nil
+			(SELECT COUNT(*) FROM need_claims c WHERE c.need_id = n.id AND c.status NOT IN ('withdrawn', 'refused')) < n.max_claims))`, []any{a.OrgID}, nil
 	}
 	return "", nil, cifp.Errorf(cifp.EFORBIDDEN, "your role may not read financing needs")
 }
@@ -257,6 +258,7 @@ func (s *Service) claims(ctx context.Context, q store.Queryer, query string, arg
 		if rate.Valid {
 			c.ApprovedRate = &rate.Float64
 		}
+		c.Late = c.ContactedAt != nil && c.ContactedAt.After(c.DueAt)
 		c.Overdue = c.ContactedAt == nil && now.After(c.DueAt) && (c.Status == ClaimClaimed || c.Status == ClaimChosen)
 		out = append(out, c)
 	}

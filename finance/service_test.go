@@ -181,7 +181,7 @@ func TestNeedClaimChooseApproveDisburse(t *testing.T) {
 			t.Errorf("overdue not flagged: %+v", got.Claims[0])
 		}
 		c, err := w.svc.Contact(w.bank[2], claims[2].ID, "电话联系财务总监")
-		if err != nil || c.Overdue || c.ContactedAt == nil {
+		if err != nil || c.Overdue || !c.Late || c.ContactedAt == nil {
 			t.Errorf("contact: %v %+v", err, c)
 		}
 		w.svc.Now = func() time.Time { return testNow.Add(time.Hour) }
@@ -208,8 +208,12 @@ func TestNeedClaimChooseApproveDisburse(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, _ := w.svc.Need(w.ent1, n.ID)
-		if got.Status != NeedOpen || got.Claims[1].Status != ClaimClaimed || got.Claims[0].Status != ClaimRefused {
+		if got.Status != NeedOpen || got.Claims[1].Status != ClaimClaimed || got.Claims[0].Status != ClaimRefused || got.ClaimCount != 2 {
 			t.Fatalf("after refusal: %+v", got)
+		}
+		// The refusal freed a place: the fourth bank may now claim.
+		if _, err := w.svc.Claim(w.bank[3], n.ID, 0); err != nil {
+			t.Errorf("a claim after a refusal: %v", err)
 		}
 		// Bank 1 is chosen, approves and disburses: the loan enters its book.
 		w.svc.Choose(w.ent1, n.ID, claims[1].ID)
@@ -217,11 +221,21 @@ func TestNeedClaimChooseApproveDisburse(t *testing.T) {
 		if _, err := w.svc.Disburse(w.bank[1], claims[1].ID, LoanInput{LoanID: "L-1", Amount: 800, Rate: 3.45, StartDate: "2026-06-01", MaturityDate: "2026-05-01"}); !hasField(err, "maturity_date") {
 			t.Errorf("maturity before start: %v", err)
 		}
+		if _, err := w.svc.Disburse(w.bank[1], claims[1].ID, LoanInput{LoanID: "L-1", Amount: 900, Rate: 3.45, StartDate: "2026-06-01", MaturityDate: "2028-06-01"}); !hasField(err, "amount") {
+			t.Errorf("more than approved: %v", err)
+		}
+		if sg, err := w.svc.Proposal(w.bank[1], claims[1].ID, testNow); err != nil || sg.Class != "1" || sg.Reason == "" {
+			t.Errorf("proposal: %v %+v", err, sg)
+		}
+		if _, err := w.svc.Proposal(w.bank[0], claims[1].ID, testNow); cifp.ErrorCode(err) != cifp.ENOTFOUND {
+			t.Errorf("another bank's proposal: %v", err)
+		}
 		loan, err := w.svc.Disburse(w.bank[1], claims[1].ID, LoanInput{LoanID: "L-1", Amount: 800, Rate: 3.45, StartDate: "2026-06-01", MaturityDate: "2028-06-01"})
 		if err != nil {
 			t.Fatalf("%v %v", err, cifp.ErrorFields(err))
 		}
-		if loan.Sector != "industry" || loan.Catalogue != "2025" || loan.ClimateType != ClimateNone {
+		// The need's purpose, 电机系统节能改造, makes the assistant propose class 1 of the 2025 catalogue, mitigation.
+		if loan.Sector != "industry" || loan.Catalogue != "2025" || loan.GreenClass != "1" || loan.ClimateType != ClimateMitigation || loan.Purpose != "电机系统节能改造" {
 			t.Errorf("loan: %+v", loan)
 		}
 		if got, _ := w.svc.Need(w.ent1, n.ID); got.Status != NeedDisbursed {

@@ -663,22 +663,6 @@ func (s *Server) needPage(w http.ResponseWriter, r *http.Request) {
 	s.renderNeed(w, r, http.StatusOK, needView{Done: q.Get("done"), ViaCode: q.Get("via") == "code"})
 }
 
-// loanProposal is the classification assistant's proposal for the loan that
-// finances a need, made as finance.Disburse makes it (the library project,
-// else the borrower's industry), so that the officer confirms or corrects
-// what will be recorded beside the officer's choice. The project is read as
-// the platform, as Disburse reads it: only its classes are used.
-func (s *Server) loanProposal(ctx context.Context, n finance.Need, start time.Time) finance.Suggestion {
-	var p *project.Project
-	purpose := ""
-	if n.ProjectID != 0 {
-		if pp, err := s.projects.Get(cifp.System.Context(ctx), n.ProjectID); err == nil {
-			p, purpose = &pp, pp.Name
-		}
-	}
-	return finance.Suggest(p, purpose, n.Industry, start)
-}
-
 // renderNeed shows a need with everything the caller may see and the
 // actions the caller may take; v carries the outcome of a refused action.
 func (s *Server) renderNeed(w http.ResponseWriter, r *http.Request, status int, v needView) {
@@ -739,7 +723,11 @@ func (s *Server) renderNeed(w http.ResponseWriter, r *http.Request, status int, 
 			}
 		}
 		if v.Mine != nil && v.Mine.Status == finance.ClaimApproved {
-			sg := s.loanProposal(ctx, n, now)
+			sg, err := s.finance.Proposal(ctx, v.Mine.ID, now)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
 			v.Proposal = &sg
 			for _, c := range s.projects.Taxonomy.Catalogues {
 				if c.Code == sg.Catalogue {
