@@ -52,6 +52,10 @@ type Options struct {
 	// and to compute the carbon accounts of; nil for none. A year that has
 	// not ended yet gets the months up to the last whole one.
 	ActivityYears []int
+	// Finance loads the banks' products and thirteen month-ends of loan
+	// books (after the projects, so that some loans finance them), the
+	// insurer's policies and a financing need of the first enterprise.
+	Finance bool
 	// Projects is how many climate projects to put in the project library,
 	// bulk-imported for random enterprises; when above zero the first
 	// enterprise also gets a draft and a project under expert review.
@@ -82,6 +86,8 @@ type Result struct {
 	ActivityRows             int // activity figures imported
 	Accounts                 int // annual carbon accounts computed
 	Projects                 int // climate projects in the library and the first enterprise's own
+	Loans                    int // loan-book rows of the banks' month-end submissions
+	Needs                    int // financing needs
 	Logins                   []Login
 }
 
@@ -215,6 +221,11 @@ func Load(ctx context.Context, db *store.DB, o Options) (Result, error) {
 	}
 	if o.Projects > 0 {
 		if err := loadProjects(ctx, db, d.orgs[d.inst:], o, &res); err != nil {
+			return res, err
+		}
+	}
+	if o.Finance {
+		if err := loadFinance(ctx, db, d.orgs[d.inst:], o, &res); err != nil {
 			return res, err
 		}
 	}

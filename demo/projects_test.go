@@ -41,3 +41,23 @@ func TestLoadProjects(t *testing.T) {
 		t.Errorf("bank's reviews: %v %+v", err, todo)
 	}
 }
+
+func TestLoadFinance(t *testing.T) {
+	db := testutil.MustOpenDB(t)
+	res, err := Load(context.Background(), db, Options{Seed: 5, Enterprises: 80, Projects: 20, Finance: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Loans == 0 || res.Needs != 1 {
+		t.Fatalf("finance demo: %+v", res)
+	}
+	sys := cifp.WithActor(context.Background(), cifp.System)
+	var products, cells, projectLoans, months int
+	db.QueryRow(sys, `SELECT COUNT(*) FROM products WHERE active`).Scan(&products)
+	db.QueryRow(sys, `SELECT COUNT(*) FROM loan_cells`).Scan(&cells)
+	db.QueryRow(sys, `SELECT COUNT(*) FROM loans WHERE project_id IS NOT NULL AND attributed_tco2 > 0`).Scan(&projectLoans)
+	db.QueryRow(sys, `SELECT COUNT(DISTINCT month) FROM loans`).Scan(&months)
+	if products != 17 || cells == 0 || projectLoans == 0 || months != 13 {
+		t.Errorf("products %d, cells %d, loans to projects %d, months %d", products, cells, projectLoans, months)
+	}
+}

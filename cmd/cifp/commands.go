@@ -67,6 +67,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	n := fs.Int("enterprises", 2000, "number of enterprises, 10–100000")
 	activity := fs.String("activity-years", lastYear(), "years of monthly activity data to import and compute accounts for, e.g. 2024,2025, or none")
 	projects := fs.Int("projects", 60, "climate projects in the project library (0 for none)")
+	fin := fs.Bool("finance", true, "load the banks' products, thirteen month-ends of loan books, the insurer's policies and a financing need")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -82,7 +83,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	var bar *progressbar.ProgressBar
-	opts := demo.Options{Seed: *seed, Enterprises: *n, ActivityYears: years, Projects: *projects}
+	opts := demo.Options{Seed: *seed, Enterprises: *n, ActivityYears: years, Projects: *projects, Finance: *fin}
 	if !*quiet {
 		newBar := func(total int, what, unit string) *progressbar.ProgressBar {
 			return progressbar.NewOptions(total, progressbar.OptionSetWriter(e.stderr), progressbar.OptionSetDescription(what),
@@ -127,6 +128,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	if res.Projects > 0 {
 		fmt.Fprintf(e.stdout, ", %d climate projects", res.Projects)
+	}
+	if res.Loans > 0 {
+		fmt.Fprintf(e.stdout, ", %d loan-book rows", res.Loans)
 	}
 	fmt.Fprintf(e.stdout, " in %s\n", elapsed.Round(time.Millisecond))
 	if db.Dialect == store.SQLite {

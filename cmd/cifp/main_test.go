@@ -59,7 +59,7 @@ func TestHelp(t *testing.T) {
 
 func TestAuditVerifyCLI(t *testing.T) {
 	db := tempDB(t)
-	if out, err := cli(t, "", "demo", "--db", db, "--enterprises", "10", "--quiet", "--activity-years", "none", "--projects", "0"); err != nil {
+	if out, err := cli(t, "", "demo", "--db", db, "--enterprises", "10", "--quiet", "--activity-years", "none", "--projects", "0", "--finance=false"); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
 	out, err := cli(t, "", "audit", "verify", "--db", db)

@@ -30,7 +30,8 @@ type Config struct {
 	Demo            bool
 	DemoSeed        int64
 	DemoEnterprises int
-	DemoProjects    int // climate projects in the demo project library
+	DemoProjects    int  // climate projects in the demo project library
+	DemoFinance     bool // the banks' products, loan books, policies and a need
 	CookieSecure    bool
 	LogFormat       string // text or json
 	LogLevel        slog.Level
@@ -90,7 +91,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		if empty {
 			start := time.Now()
 			res, err := demo.Load(ctx, db, demo.Options{Seed: cfg.DemoSeed, Enterprises: cfg.DemoEnterprises,
-				ActivityYears: cfg.DemoActivityYears, Projects: cfg.DemoProjects})
+				ActivityYears: cfg.DemoActivityYears, Projects: cfg.DemoProjects, Finance: cfg.DemoFinance})
 			if err != nil {
 				db.Close()
 				return nil, fmt.Errorf("demo data: %w", err)
@@ -98,7 +99,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 			a.Demo = &res
 			logger.Info("demo data loaded", "seed", cfg.DemoSeed, "enterprises", res.Enterprises, "orgs", res.Orgs,
 				"users", res.Users, "activity_years", cfg.DemoActivityYears, "activity_rows", res.ActivityRows,
-				"accounts", res.Accounts, "projects", res.Projects, "duration_ms", time.Since(start).Milliseconds())
+				"accounts", res.Accounts, "projects", res.Projects, "loans", res.Loans, "duration_ms", time.Since(start).Milliseconds())
 		} else {
 			logins, err := demo.Logins(ctx, db)
 			if err != nil {
@@ -201,6 +202,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&cfg.DemoEnterprises, "demo-enterprises", n, "enterprises in the demo data, 10–100000 (env CIFP_DEMO_ENTERPRISES)")
 	np, _ := strconv.Atoi(getenv("CIFP_DEMO_PROJECTS", "60"))
 	fs.IntVar(&cfg.DemoProjects, "demo-projects", np, "climate projects in the demo project library (env CIFP_DEMO_PROJECTS)")
+	fs.BoolVar(&cfg.DemoFinance, "demo-finance", getenv("CIFP_DEMO_FINANCE", "1") != "0", "load the demo banks' products, loan books, policies and a financing need (env CIFP_DEMO_FINANCE=0 to skip)")
 	activityYears := fs.String("demo-activity-years", getenv("CIFP_DEMO_ACTIVITY_YEARS", lastYear()),
 		"years of demo activity data and carbon accounts, e.g. 2024,2025, or none (env CIFP_DEMO_ACTIVITY_YEARS)")
 	fs.BoolVar(&cfg.CookieSecure, "cookie-secure", getenv("CIFP_COOKIE_SECURE", "1") != "0",
