@@ -279,6 +279,10 @@ func (s *Service) ImportLoans(ctx context.Context, r io.Reader, filename, month 
 	seen := map[string]int{}
 	res := LoanImport{Month: month}
 	sub := &submission{what: "loans", table: "loans", columns: LoanColumns, header: LoanHeader, month: month}
+	agg, err := NewAggregator(month)
+	if err != nil {
+		return LoanImport{}, err
+	}
 	err = sub.read(r, filename, MaxLoanRows, func(f field) []any {
 		row := bookRow{Loan: Loan{InstitutionID: a.OrgID, LoanID: f.id("loan_id", seen), Product: strings.Clone(f.get("product")),
 			Purpose: strings.Clone(f.get("purpose")), BorrowerUSCC: f.uscc("borrower_uscc")}}
@@ -339,11 +343,13 @@ func (s *Service) ImportLoans(ctx context.Context, r io.Reader, filename, month 
 		if row.Green() {
 			res.Green++
 		}
+		agg.Add(&row.Loan)
 		return row.values()
 	})
 	if err != nil {
 		return LoanImport{}, err
 	}
+	sub.cells = agg.Cells()
 	res.Rows = len(sub.rows)
 	if res.Replaced, err = s.store(ctx, a, sub, filename, res); err != nil {
 		return LoanImport{}, err

@@ -35,6 +35,30 @@ func summarise(ctx context.Context, tx *store.Tx, month string, org int64) error
 	return err
 }
 
+// cellColumns are loan_cells' columns.
+var cellColumns = []string{"month", "org_id", "county", "green_class", "catalogue", "sector", "climate_type", "loans", "balance", "new_loans", "attributed_tco2"}
+
+func (c Cell) values() []any {
+	return []any{c.Month, c.InstitutionID, c.County, c.Class, c.Catalogue, c.Sector, c.ClimateType, c.Loans, c.Balance, c.NewLoans, c.AttributedTCO2}
+}
+
+// storeCells replaces the statistics cells of an institution's month with
+// cells summed while its submission was read.
+func (s *Service) storeCells(ctx context.Context, tx *store.Tx, month string, org int64, cells []Cell) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM loan_cells WHERE month = ? AND org_id = ?`, month, org); err != nil {
+		return err
+	}
+	i := 0
+	_, err := tx.CopyRows(ctx, "loan_cells", cellColumns, func() ([]any, bool) {
+		if i == len(cells) {
+			return nil, false
+		}
+		i++
+		return cells[i-1].values(), true
+	})
+	return err
+}
+
 // Recompute rebuilds every statistics cell from the loan book (admin):
 // after a change of the rules, or to check the maintained summaries. The
 // months are read in parallel, one per core, each streamed through an
@@ -98,14 +122,12 @@ func (s *Service) Recompute(ctx context.Context) (int, error) {
 			return err
 		}
 		i := 0
-		_, err := tx.CopyRows(ctx, "loan_cells", []string{"month", "org_id", "county", "green_class", "catalogue", "sector", "climate_type",
-			"loans", "balance", "new_loans", "attributed_tco2"}, func() ([]any, bool) {
+		_, err := tx.CopyRows(ctx, "loan_cells", cellColumns, func() ([]any, bool) {
 			if i == len(all) {
 				return nil, false
 			}
-			c := all[i]
 			i++
-			return []any{c.Month, c.InstitutionID, c.County, c.Class, c.Catalogue, c.Sector, c.ClimateType, c.Loans, c.Balance, c.NewLoans, c.AttributedTCO2}, true
+			return all[i-1].values(), true
 		})
 		if err != nil {
 			return err

@@ -62,6 +62,20 @@ func TestStatisticsFromTheBook(t *testing.T) {
 		if !sameCells(got, want) {
 			t.Errorf("the maintained cells differ from Aggregate's:\n got %+v\nwant %+v", got, want)
 		}
+		// The SQL summary (used after a disbursement) gives the same cells.
+		if err := db.InTx(system, func(tx *store.Tx) error {
+			for b := range 2 {
+				if err := summarise(system, tx, "2025-12", w.banks[b].ID); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if sql, _ := w.svc.Cells(w.reg, "2025-12"); !sameCells(sql, want) {
+			t.Errorf("the SQL summary differs from Aggregate's:\n got %+v\nwant %+v", sql, want)
+		}
 		// A full recompute gives the same cells.
 		if _, err := w.svc.Recompute(w.reg); cifp.ErrorCode(err) != cifp.EFORBIDDEN {
 			t.Errorf("a regulator recomputed: %v", err)

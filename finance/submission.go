@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -95,6 +96,7 @@ type submission struct {
 	month   string
 	sha     string
 	rows    [][]any // each row's values, without month, org_id and batch_id
+	cells   []Cell  // loans: the statistics cells of the rows, when summed while reading
 }
 
 // read parses a submission file: the header must have every column of
@@ -145,6 +147,9 @@ func (s *submission) read(r io.Reader, filename string, maxRows int, parse func(
 // one transaction with its batch and audit entry, and returns how many
 // rows it replaced.
 func (s *Service) store(ctx context.Context, a cifp.Actor, sub *submission, filename string, summary any) (int, error) {
+	// Rows in key order (the month and institution are fixed, the id comes
+	// first): the table's B-tree is appended to rather than split at random.
+	slices.SortFunc(sub.rows, func(x, y []any) int { return strings.Compare(x[0].(string), y[0].(string)) })
 	replaced := 0
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
 		del, err := tx.Exec(ctx, `DELETE FROM `+sub.table+` WHERE month = ? AND org_id = ?`, sub.month, a.OrgID)
@@ -169,7 +174,7 @@ func (s *Service) store(ctx context.Context, a cifp.Actor, sub *submission, file
 			return store.MapError(err)
 		}
 		if sub.table == "loans" {
-			if err := summarise(ctx, tx, sub.month, a.OrgID); err != nil {
+			if err := s.storeCells(ctx, tx, sub.month, a.OrgID, sub.cells); err != nil {
 				return err
 			}
 		}
