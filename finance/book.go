@@ -1,6 +1,7 @@
 package finance
 
 import (
+	"cifp/internal/datafile"
 	"context"
 	"database/sql"
 	_ "embed"
@@ -22,7 +23,7 @@ import (
 var sectorsCSV []byte
 
 var sectorPrefixes = sync.OnceValue(func() [][2]string {
-	rows, err := readCSV(sectorsCSV)
+	rows, err := datafile.Read(sectorsCSV)
 	if err != nil {
 		panic(fmt.Errorf("sectors.csv: %w", err))
 	}

@@ -1,6 +1,7 @@
 package finance
 
 import (
+	"cifp/internal/datafile"
 	_ "embed"
 	"fmt"
 	"sync"
@@ -16,7 +17,7 @@ var China = time.FixedZone("CST", 8*3600)
 // calendar maps a date (YYYY-MM-DD) to whether it is a working day, for the
 // dates the State Council's holiday notices change (data/calendar.csv).
 var calendar = sync.OnceValue(func() map[string]bool {
-	rows, err := readCSV(calendarCSV)
+	rows, err := datafile.Read(calendarCSV)
 	if err != nil {
 		panic(fmt.Errorf("calendar.csv: %w", err))
 	}

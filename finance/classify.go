@@ -1,6 +1,7 @@
 package finance
 
 import (
+	"cifp/internal/datafile"
 	_ "embed"
 	"fmt"
 	"strings"
@@ -28,7 +29,7 @@ func CatalogueAt(start time.Time) string {
 type rule struct{ match, value, cat2021, cat2025, climate string }
 
 var rules = sync.OnceValue(func() []rule {
-	rows, err := readCSV(classifyCSV)
+	rows, err := datafile.Read(classifyCSV)
 	if err != nil {
 		panic(fmt.Errorf("classify.csv: %w", err))
 	}

@@ -1,6 +1,7 @@
 package finance
 
 import (
+	"cifp/internal/datafile"
 	_ "embed"
 	"fmt"
 	"math"
@@ -27,7 +28,7 @@ type band struct {
 }
 
 var credit = sync.OnceValue(func() creditParams {
-	rows, err := readCSV(creditCSV)
+	rows, err := datafile.Read(creditCSV)
 	if err != nil {
 		panic(fmt.Errorf("credit.csv: %w", err))
 	}

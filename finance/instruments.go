@@ -1,6 +1,7 @@
 package finance
 
 import (
+	"cifp/internal/datafile"
 	"context"
 	_ "embed"
 	"fmt"
@@ -25,7 +26,7 @@ type InsuranceKind struct {
 
 // InsuranceKinds lists the kinds (data/insurance.csv).
 var InsuranceKinds = sync.OnceValue(func() []InsuranceKind {
-	rows, err := readCSV(insuranceCSV)
+	rows, err := datafile.Read(insuranceCSV)
 	if err != nil {
 		panic(fmt.Errorf("insurance.csv: %w", err))
 	}

@@ -295,7 +295,7 @@ func (s *Service) Needs(ctx context.Context, f NeedFilter) ([]Need, error) {
 		q += ` AND n.id IN (SELECT need_id FROM need_claims WHERE org_id = ?)`
 		args = append(args, a.OrgID)
 	}
-	ids, err := s.ids(ctx, q+` ORDER BY n.id DESC LIMIT 500`, args...)
+	ids, err := store.Int64s(ctx, s.db, q+` ORDER BY n.id DESC LIMIT 500`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -308,23 +308,6 @@ func (s *Service) Needs(ctx context.Context, f NeedFilter) ([]Need, error) {
 		out = append(out, n)
 	}
 	return out, nil
-}
-
-func (s *Service) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
-	rows, err := s.db.Query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
 
 // Borrower returns what matching knows of the need's enterprise: county,

@@ -1,11 +1,13 @@
 package finance
 
 import (
+	"cifp/internal/datafile"
 	_ "embed"
 	"fmt"
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -115,7 +117,7 @@ type LPR struct {
 
 // LPRs returns the loan prime rates, oldest first.
 var LPRs = sync.OnceValue(func() []LPR {
-	rows, err := readCSV(lprCSV)
+	rows, err := datafile.Read(lprCSV)
 	if err != nil {
 		panic(fmt.Errorf("lpr.csv: %w", err))
 	}
@@ -150,7 +152,7 @@ func LPRAt(d time.Time) (LPR, bool) {
 
 // CollateralKinds lists the collateral kinds (data/collateral.csv).
 var CollateralKinds = sync.OnceValue(func() []Kind {
-	rows, err := readCSV(collateralCSV)
+	rows, err := datafile.Read(collateralCSV)
 	if err != nil {
 		panic(fmt.Errorf("collateral.csv: %w", err))
 	}
@@ -200,3 +202,5 @@ func PriceOf(p Product, grade int, on time.Time) (Price, error) {
 	rate := base + p.SpreadBP/100 - d/100
 	return Price{Rate: math.Round(rate*10000) / 10000, LPR: base, LPRTerm: p.LPRTerm, LPRDate: l.Effective.Format(time.DateOnly), SpreadBP: p.SpreadBP, DiscountBP: d, Grade: grade}, nil
 }
+
+func parseFloat(s string) (float64, error) { return strconv.ParseFloat(strings.TrimSpace(s), 64) }

@@ -1,6 +1,7 @@
 package finance
 
 import (
+	"cifp/internal/datafile"
 	_ "embed"
 	"fmt"
 	"math"
@@ -167,7 +168,7 @@ func ParseReference(indicators, scopes, targets, published []byte) (*Reference, 
 	bad := func(file string, row int, format string, args ...any) error {
 		return cifp.Errorf(cifp.EINVALID, "%s row %d: %s", file, row, fmt.Sprintf(format, args...))
 	}
-	rows, err := readCSV(indicators)
+	rows, err := datafile.Read(indicators)
 	if err != nil {
 		return nil, cifp.Errorf(cifp.EINVALID, "indicators.csv: %v", err)
 	}
@@ -183,7 +184,7 @@ func ParseReference(indicators, scopes, targets, published []byte) (*Reference, 
 		ref.Indicators = append(ref.Indicators, in)
 	}
 
-	rows, err = readCSV(scopes)
+	rows, err = datafile.Read(scopes)
 	if err != nil {
 		return nil, cifp.Errorf(cifp.EINVALID, "scopes.csv: %v", err)
 	}
@@ -221,7 +222,7 @@ func ParseReference(indicators, scopes, targets, published []byte) (*Reference, 
 		return nil
 	}
 
-	rows, err = readCSV(targets)
+	rows, err = datafile.Read(targets)
 	if err != nil {
 		return nil, cifp.Errorf(cifp.EINVALID, "targets.csv: %v", err)
 	}
@@ -259,7 +260,7 @@ func ParseReference(indicators, scopes, targets, published []byte) (*Reference, 
 		ref.Targets = append(ref.Targets, t)
 	}
 
-	rows, err = readCSV(published)
+	rows, err = datafile.Read(published)
 	if err != nil {
 		return nil, cifp.Errorf(cifp.EINVALID, "published.csv: %v", err)
 	}

@@ -26,21 +26,8 @@ type BorrowerCredit struct {
 // borrowerIDs returns the registered borrowers with a balance in the
 // institution's latest month of the loan book.
 func (s *Service) borrowerIDs(ctx context.Context, q store.Queryer, institution int64) ([]int64, error) {
-	rows, err := q.Query(ctx, `SELECT DISTINCT borrower_id FROM loans WHERE org_id = ? AND borrower_id IS NOT NULL AND balance > 0
+	return store.Int64s(ctx, q, `SELECT DISTINCT borrower_id FROM loans WHERE org_id = ? AND borrower_id IS NOT NULL AND balance > 0
 		AND month = (SELECT MAX(month) FROM loans WHERE org_id = ?) ORDER BY borrower_id`, institution, institution)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
 
 // Credit scores the enterprises for a lender or regulator in the year, with

@@ -1,12 +1,9 @@
 package project
 
 import (
-	"bytes"
 	"crypto/sha256"
 	_ "embed"
-	"encoding/csv"
 	"fmt"
-	"io"
 	"math"
 	"sort"
 	"strconv"
@@ -15,6 +12,7 @@ import (
 
 	"cifp"
 	"cifp/carbon"
+	"cifp/internal/datafile"
 )
 
 // Input is a technical input of a methodology (方法学参数), entered with the
@@ -107,47 +105,14 @@ var DefaultParams = sync.OnceValue(func() *Params {
 	return p
 })
 
-func readCSV(data []byte) ([]map[string]string, error) {
-	r := csv.NewReader(bytes.NewReader(data))
-	r.Comment = '#'
-	r.TrimLeadingSpace = true
-	head, err := r.Read()
-	if err != nil {
-		return nil, err
-	}
-	var out []map[string]string
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		m := map[string]string{}
-		for i, h := range head {
-			m[h] = rec[i]
-		}
-		out = append(out, m)
-	}
-}
-
-func parseFloat(row map[string]string, col string) (float64, error) {
-	v, err := strconv.ParseFloat(row[col], 64)
-	if err != nil || v < 0 || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("%s: %q is not a non-negative number", col, row[col])
-	}
-	return v, nil
-}
-
 func parseParams(methodsData, speciesData []byte) (*Params, error) {
 	p := &Params{Values: map[string]Param{}, Species: map[string]Species{}}
-	rows, err := readCSV(methodsData)
+	rows, err := datafile.Read(methodsData)
 	if err != nil {
 		return nil, fmt.Errorf("methods.csv: %w", err)
 	}
 	for _, r := range rows {
-		v, err := parseFloat(r, "value")
+		v, err := datafile.NonNegative(r, "value")
 		if err != nil {
 			return nil, fmt.Errorf("methods.csv %s: %w", r["code"], err)
 		}
@@ -158,14 +123,14 @@ func parseParams(methodsData, speciesData []byte) (*Params, error) {
 			return nil, fmt.Errorf("methods.csv: %s is missing", k)
 		}
 	}
-	rows, err = readCSV(speciesData)
+	rows, err = datafile.Read(speciesData)
 	if err != nil {
 		return nil, fmt.Errorf("species.csv: %w", err)
 	}
 	for _, r := range rows {
 		s := Species{Code: r["code"], NameZH: r["name_zh"], NameEN: r["name_en"], Confidence: r["confidence"], Source: r["source"]}
 		for col, dst := range map[string]*float64{"wood_density": &s.WoodDensity, "bef": &s.BEF, "root_shoot": &s.RootShoot, "carbon_fraction": &s.CarbonFraction} {
-			if *dst, err = parseFloat(r, col); err != nil {
+			if *dst, err = datafile.NonNegative(r, col); err != nil {
 				return nil, fmt.Errorf("species.csv %s: %w", s.Code, err)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cifp"
+	"cifp/internal/datafile"
 )
 
 //go:embed data/criteria.csv
@@ -21,14 +22,14 @@ type Criterion struct {
 
 // Criteria returns the published review criteria; their points add to 100.
 var Criteria = sync.OnceValue(func() []Criterion {
-	rows, err := readCSV(criteriaCSV)
+	rows, err := datafile.Read(criteriaCSV)
 	if err != nil {
 		panic(fmt.Errorf("criteria.csv: %w", err))
 	}
 	var out []Criterion
 	sum := 0.0
 	for _, r := range rows {
-		m, err := parseFloat(r, "max")
+		m, err := datafile.NonNegative(r, "max")
 		if err != nil {
 			panic(fmt.Errorf("criteria.csv %s: %w", r["code"], err))
 		}

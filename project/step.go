@@ -342,7 +342,7 @@ func (st *step) notify(ctx context.Context, to string) error {
 	if st.d.Comment != "" {
 		msg += " (" + st.d.Comment + ")"
 	}
-	owners, err := st.s.userIDs(ctx, st.tx, `SELECT id FROM users WHERE org_id = ? AND role = 'enterprise' AND NOT disabled`, st.p.OrgID)
+	owners, err := store.Int64s(ctx, st.tx, `SELECT id FROM users WHERE org_id = ? AND role = 'enterprise' AND NOT disabled`, st.p.OrgID)
 	if err != nil {
 		return err
 	}
@@ -353,14 +353,14 @@ func (st *step) notify(ctx context.Context, to string) error {
 	}
 	switch to {
 	case StatusSubmitted:
-		team, err := st.s.userIDs(ctx, st.tx, `SELECT id FROM users WHERE role IN ('admin', 'regulator') AND NOT disabled`)
+		team, err := store.Int64s(ctx, st.tx, `SELECT id FROM users WHERE role IN ('admin', 'regulator') AND NOT disabled`)
 		if err != nil {
 			return err
 		}
 		return st.s.notify(ctx, st.tx, team, st.p.ID, "project_submitted", fmt.Sprintf("新申报气候项目待初筛: %s「%s」（%s）", st.p.Code, st.p.Name, st.p.OrgName))
 	case StatusAdmitted, StatusReturned, StatusRejected:
 		if st.p.Status == StatusReview {
-			reviewers, err := st.s.userIDs(ctx, st.tx, `SELECT reviewer_id FROM project_reviews WHERE project_id = ?`, st.p.ID)
+			reviewers, err := store.Int64s(ctx, st.tx, `SELECT reviewer_id FROM project_reviews WHERE project_id = ?`, st.p.ID)
 			if err != nil {
 				return err
 			}
@@ -374,21 +374,4 @@ var statusZH = map[string]string{
 	StatusDraft: "草稿", StatusSubmitted: "已申报", StatusScreened: "已初筛", StatusReview: "专家评审中", StatusReturned: "退回修改",
 	StatusRejected: "未入库", StatusAdmitted: "已入库", StatusFinancing: "融资对接中", StatusConstruction: "建设中",
 	StatusCompleted: "已建成", StatusRemoved: "已出库",
-}
-
-func (s *Service) userIDs(ctx context.Context, q store.Queryer, query string, args ...any) ([]int64, error) {
-	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"cifp"
+	"cifp/internal/datafile"
 )
 
 //go:embed data/value.csv
@@ -32,13 +33,13 @@ type ValueParams struct {
 // DefaultValueParams returns the embedded parameters; it panics on
 // malformed data, which a test catches.
 var DefaultValueParams = sync.OnceValue(func() *ValueParams {
-	rows, err := readCSV(valueCSV)
+	rows, err := datafile.Read(valueCSV)
 	if err != nil {
 		panic(fmt.Errorf("value.csv: %w", err))
 	}
 	v := &ValueParams{ID: "value@" + contentID(valueCSV)}
 	for _, r := range rows {
-		x, err := parseFloat(r, "value")
+		x, err := datafile.NonNegative(r, "value")
 		if err != nil {
 			panic(fmt.Errorf("value.csv %s: %w", r["code"], err))
 		}
