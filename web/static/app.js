@@ -15,7 +15,10 @@
  *     header X-CSRF-Token on every non-GET request.
  *   - <div class="chart" data-src="/url"> becomes an ECharts chart of the JSON
  *     {"title": "…", "type": "bar"|"pie"|"line", "categories": […],
- *      "series": [{"name": "…", "data": […]}]} that the URL returns.
+ *      "series": [{"name": "…", "data": […]}]} that the URL returns. A
+ *     series of a bar or line chart may name its own "type" (bar or line)
+ *     and "axis": 1 to be read on a second value axis on the right (e.g. a
+ *     share beside a balance); null data points are gaps.
  *   - <form data-confirm="text"> asks confirm(text) before it submits.
  *   - <button data-copy="#selector"> copies the text of that element.
  *   - <button data-print> prints the page.
@@ -127,6 +130,9 @@
 			if (!s || !Array.isArray(s.data)) {
 				throw new Error('every series needs a data array');
 			}
+			if (s.type != null && ['bar', 'line'].indexOf(s.type) < 0) {
+				throw new Error('unknown series type ' + JSON.stringify(s.type));
+			}
 		});
 	}
 
@@ -197,14 +203,24 @@
 			axisLabel: { color: '#6b7785', formatter: formatNumber },
 			splitLine: { lineStyle: { color: '#eef1f5' } }
 		};
+		if (spec.series.some(function (s) { return s.axis === 1; })) {
+			option.yAxis = [option.yAxis, {
+				type: 'value',
+				position: 'right',
+				axisLabel: { color: '#6b7785', formatter: formatNumber },
+				splitLine: { show: false }
+			}];
+		}
 		option.series = spec.series.map(function (s) {
+			var type = s.type || spec.type;
 			var one = {
 				name: s.name == null ? '' : String(s.name),
-				type: spec.type,
+				type: type,
 				data: s.data,
+				yAxisIndex: s.axis === 1 ? 1 : 0,
 				emphasis: { focus: 'series' }
 			};
-			if (spec.type === 'bar') {
+			if (type === 'bar') {
 				one.barMaxWidth = 36;
 				one.itemStyle = { borderRadius: [3, 3, 0, 0] };
 			} else {
