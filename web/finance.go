@@ -451,7 +451,8 @@ type needsView struct {
 	Projects    []project.Project // the enterprise's projects in the library
 	Collateral  []finance.Kind
 	Settings    finance.Settings
-	Products    int // an institution's products on sale
+	Products    int                     // an institution's products on sale
+	Credit      *finance.BorrowerCredit // an enterprise's own carbon-performance credit of last year
 	Done        string
 }
 
@@ -521,6 +522,16 @@ func (s *Server) renderNeeds(w http.ResponseWriter, r *http.Request, status int,
 	if v.Settings, err = s.finance.Settings(ctx); err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if v.Owner {
+		cs, err := s.finance.Credit(ctx, []int64{u.OrgID}, lastYear())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if len(cs) == 1 {
+			v.Credit = &cs[0]
+		}
 	}
 	switch {
 	case v.Institution:

@@ -65,6 +65,7 @@ func (s *Server) loadTemplates() error {
 	if err != nil {
 		return err
 	}
+	s.msgs = msgs
 	s.pages = map[string]map[string]pageTemplate{}
 	for _, lang := range Langs {
 		s.pages[lang] = map[string]pageTemplate{}
@@ -235,7 +236,18 @@ func (s *Server) funcs(lang string, msgs messages) template.FuncMap {
 		},
 		"ftime": func(t time.Time) string { return t.In(chinaTime).Format("2006-01-02") },
 		"i64":   func(n int64) string { return strconv.FormatInt(n, 10) },
+		// truep reports whether an optional flag is set and true.
+		"truep": func(b *bool) bool { return b != nil && *b },
 	}
+}
+
+// msg is the text of a translation key in the language (the key itself
+// when there is none).
+func (s *Server) msg(lang, key string) string {
+	if m, ok := s.msgs[key]; ok {
+		return m[lang]
+	}
+	return key
 }
 
 // chinaTime is UTC+8, the time every user of the pilot reads.
@@ -303,6 +315,12 @@ var navigation = []navItem{
 	{Key: "nav.finance_products", Href: "/finance/products", Roles: financeReaders},
 	{Key: "nav.finance_loans", Href: "/finance/loans", Roles: roles(cifp.RoleAdmin, cifp.RoleRegulator, cifp.RoleFinance)},
 	{Key: "nav.my_loans", Href: "/finance/loans", Roles: roles(cifp.RoleEnterprise)},
+	{Key: "nav.finance_submissions", Href: "/finance/submissions", Roles: roles(cifp.RoleFinance)},
+	{Key: "nav.finance_statistics", Href: "/finance/statistics", Roles: statsReaders},
+	{Key: "nav.finance_credit", Href: "/finance/credit", Roles: roles(cifp.RoleAdmin, cifp.RoleRegulator, cifp.RoleFinance)},
+	{Key: "nav.my_credit", Href: "/finance/credit", Roles: roles(cifp.RoleEnterprise)},
+	{Key: "nav.finance_warnings", Href: "/finance/warnings", Roles: warningReaders},
+	{Key: "nav.finance_loop", Href: "/finance/loop", Roles: financeReaders},
 	{Key: "nav.finance_settings", Href: "/finance/settings", Roles: roles(cifp.RoleAdmin)},
 	{Key: "nav.import", Href: "/orgs/import", Roles: roles(cifp.RoleAdmin)},
 	{Key: "nav.users", Href: "/users", Roles: roles(cifp.RoleAdmin)},

@@ -103,6 +103,18 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /finance/loans", financeReaders, APIDoc{}, s.loansPage)
 	s.handle("POST /finance/loans/import", financeInstitutions, APIDoc{}, s.loansImportSubmit)
 	s.handle("GET /finance/loans/template", financeReaders, APIDoc{}, s.loanTemplate)
+	s.handle("GET /finance/statistics", statsReaders, APIDoc{}, s.statisticsPage)
+	s.handle("GET /finance/statistics/export", statsReaders, APIDoc{}, s.statisticsExport)
+	s.handle("POST /finance/statistics/recompute", adminAPI, APIDoc{}, s.recomputeSubmit)
+	s.handle("GET /finance/credit", financeReaders, APIDoc{}, s.creditPage)
+	s.handle("GET /finance/warnings", warningReaders, APIDoc{}, s.warningsPage)
+	s.handle("POST /finance/warnings/{id}/decision", financeInstitutions, APIDoc{}, s.warningDecisionSubmit)
+	s.handle("GET /finance/loop", financeReaders, APIDoc{}, s.loopPage)
+	s.handle("GET /finance/submissions", submissionReaders, APIDoc{}, s.submissionsPage)
+	s.handle("POST /finance/submissions/policies", financeInstitutions, APIDoc{}, s.submissionImportSubmit(policyKind))
+	s.handle("POST /finance/submissions/instruments", financeInstitutions, APIDoc{}, s.submissionImportSubmit(instrumentKind))
+	s.handle("GET /finance/submissions/policies/template", submissionReaders, APIDoc{}, s.submissionTemplate(policyKind))
+	s.handle("GET /finance/submissions/instruments/template", submissionReaders, APIDoc{}, s.submissionTemplate(instrumentKind))
 	s.handle("GET /finance/settings", adminAPI, APIDoc{}, s.financeSettingsPage)
 	s.handle("POST /finance/settings", adminAPI, APIDoc{}, s.financeSettingsSubmit)
 	s.handle("GET /notifications", loggedIn, APIDoc{}, s.notificationsPage)
@@ -237,6 +249,38 @@ func (s *Server) registerRoutes() {
 		Response: finance.Settings{}}, s.apiFinanceSettings)
 	s.handle("PUT /api/v1/finance/settings", adminAPI, APIDoc{Tag: "finance", Summary: "Change the financing service's settings (max_claims 1–10, contact_days 1, 3 or 5); needs posted before keep theirs",
 		Body: finance.Settings{}, Response: finance.Settings{}}, s.apiSetFinanceSettings)
+	s.handle("GET /api/v1/finance/statistics", statsReaders, APIDoc{Tag: "finance", Summary: "The green-credit statistics (绿色信贷统计表) of a month by a dimension: the regulators the city's, an institution its own; each row with its scope, and a note when not comparable with the year before",
+		Query: statQuery, Response: statTable{}}, s.apiStatistics)
+	s.handle("GET /api/v1/finance/statistics/trend", statsReaders, APIDoc{Tag: "finance", Summary: "The statistics of every month from..to by a dimension (the caller's scope)",
+		Query: append(append([]Param{}, trendQuery...), statQuery[1]), Response: []statRow{}}, s.apiStatTrend)
+	s.handle("GET /api/v1/finance/statistics/chart", statsReaders, APIDoc{Tag: "finance", Summary: "The monthly trend of the green-loan balance (万元) and its share of all loans (%), as chart data",
+		Query: trendQuery, Response: trendChart{}}, s.apiStatChart)
+	s.handle("GET /api/v1/finance/statistics/export", statsReaders, APIDoc{Tag: "finance", Summary: "The statistical report of a month as .xlsx: a sheet per dimension, the pilot's targets (regulators) and 说明 with the definitions, scopes and sources",
+		Query: statQuery[:1], Produces: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, s.statisticsExport)
+	s.handle("POST /api/v1/finance/statistics/recompute", adminAPI, APIDoc{Tag: "finance", Summary: "Rebuild every statistics cell from the loan book (audited)",
+		Response: recomputeResult{}}, s.apiRecompute)
+	s.handle("GET /api/v1/finance/reference", financeReaders, APIDoc{Tag: "finance", Summary: "The indicators' definitions, the statistical scopes (and those in force), the pilot's targets and the published figures, with their sources",
+		Response: referenceResponse{}}, s.apiFinanceReference)
+	s.handle("GET /api/v1/finance/targets", cityWide, APIDoc{Tag: "finance", Summary: "Progress against the pilot's targets at a month, each with its definition, scope, actual, ratio and notes; department-supplied actuals are given in the query (not stored); insurance coverage comes from the policies unless given",
+		Query: targetQuery, Response: []targetItem{}}, s.apiTargets)
+	s.handle("GET /api/v1/finance/totals", statsReaders, APIDoc{Tag: "finance", Summary: "A month's insurance coverage and other instruments by kind (an institution its own, the regulators all)",
+		Query: statQuery[:1], Response: finance.Totals{}}, s.apiMonthTotals)
+	s.handle("GET /api/v1/finance/credit", financeReaders, APIDoc{Tag: "finance", Summary: "Carbon-performance credit scores with every term: an institution its borrowers of its latest loan-book month, the regulators every borrower, an enterprise its own",
+		Query: creditQuery, Response: creditList{}}, s.apiCredit)
+	s.handle("GET /api/v1/finance/warnings", warningReaders, APIDoc{Tag: "finance", Summary: "The early-warning list of a year: an institution its own (new warnings are recorded), the regulators every institution's",
+		Query: yearQuery, Response: []finance.WarningRecord{}}, s.apiWarnings)
+	s.handle("POST /api/v1/finance/warnings/{id}/decision", financeInstitutions, APIDoc{Tag: "finance", Summary: "The officer's decision on one of the institution's warnings (watch, restructure, exit or dismiss), with the reason",
+		Body: decisionBody{}, Response: finance.WarningRecord{}}, s.apiWarningDecision)
+	s.handle("GET /api/v1/finance/loop", financeReaders, APIDoc{Tag: "finance", Summary: "Financed library projects: the reduction expected at screening beside the borrower's measured emissions, per 万元 (the regulators all, an institution its own loans', an enterprise its own)",
+		Query: loopQuery, Response: []loopItem{}}, s.apiLoop)
+	s.handle("POST /api/v1/finance/policies/import", financeInstitutions, APIDoc{Tag: "finance", Summary: "An insurer submits its green policies of a month from .xlsx or .csv (all or nothing, every bad row named); multipart fields \"month\" and \"file\", or the file as the body with ?month=",
+		Query: []Param{{Name: "month", Desc: "YYYY-MM"}, {Name: "filename"}}, Consumes: "multipart/form-data", Response: finance.Import{}}, s.apiImportSubmission(policyKind))
+	s.handle("POST /api/v1/finance/instruments/import", financeInstitutions, APIDoc{Tag: "finance", Summary: "An institution submits its other climate instruments of a month (green bonds, funds, equity, leasing) from .xlsx or .csv, all or nothing",
+		Query: []Param{{Name: "month", Desc: "YYYY-MM"}, {Name: "filename"}}, Consumes: "multipart/form-data", Response: finance.Import{}}, s.apiImportSubmission(instrumentKind))
+	s.handle("GET /api/v1/finance/policies/template", submissionReaders, APIDoc{Tag: "finance", Summary: "The empty policy file (.xlsx with 说明, or .csv)",
+		Query: []Param{{Name: "format", Desc: "xlsx (default) or csv"}}, Produces: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, s.submissionTemplate(policyKind))
+	s.handle("GET /api/v1/finance/instruments/template", submissionReaders, APIDoc{Tag: "finance", Summary: "The empty other-instruments file (.xlsx with 说明, or .csv)",
+		Query: []Param{{Name: "format", Desc: "xlsx (default) or csv"}}, Produces: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, s.submissionTemplate(instrumentKind))
 	s.handle("GET /api/v1/notifications", loggedIn, APIDoc{Tag: "notifications", Summary: "The caller's latest in-app notifications and the unread count",
 		Query: []Param{{Name: "limit", Desc: "1–200, default 50"}}, Response: notificationList{}}, s.apiNotifications)
 	s.handle("POST /api/v1/notifications/read", loggedIn, APIDoc{Tag: "notifications", Summary: "Mark one of the caller's notifications read, or all with id 0",

@@ -74,6 +74,7 @@ type Server struct {
 	signer   *signed.Signer
 	log      *slog.Logger
 	pages    map[string]map[string]pageTemplate // lang → name → template
+	msgs     messages                           // the translations, for labels made outside templates
 	mux      *http.ServeMux
 
 	routes      []Route

@@ -137,10 +137,36 @@ func TestTenantIsolation(t *testing.T) {
 		if _, err := f.finance.Choose(otherCtx, chosenNeed.ID, insClaim.ID); err != nil {
 			t.Fatal(err)
 		}
+		// Green-credit statistics, credit, warnings and the loop: the insurer
+		// also finances the demo enterprise's library project (the enterprise's
+		// own borrowing, in its loop; not the bank's); the other enterprise's
+		// report is returned, which raises a warning in the insurer's list;
+		// the insurer submits policies and a green bond.
+		entProject := f.admitted(f.ctx("enterprise"), solarFields("缙云县屋顶光伏（保险机构融资）"))
 		if _, err := f.finance.ImportLoans(insCtx, strings.NewReader(string(loanCSV(
-			"INS-SECRET-LOAN,"+otherOrg.USCC+",保险增信贷,300,300,3.8,2026-01-10,2028-01-09,秘密用途,,,,"))), "book.csv", "2026-01"); err != nil {
+			"INS-SECRET-LOAN,"+otherOrg.USCC+",保险增信贷,300,300,3.8,2026-01-10,2028-01-09,秘密用途,,,,",
+			"INS-ENT-LOAN,"+own.USCC+",绿色项目贷,600,600,3.5,2025-11-10,2030-11-09,屋顶光伏,,,,"+entProject.Code))), "book.csv", "2026-01"); err != nil {
 			t.Fatal(err)
 		}
+		verifierCtx := cifp.WithActor(context.Background(), cifp.Actor{UserID: 998, OrgID: vid, Username: "verifier-x", Role: cifp.RoleVerifier})
+		if _, err := f.carbon.Decide(verifierCtx, otherReport.ID, false, "活动数据不完整，退回补充"); err != nil {
+			t.Fatal(err)
+		}
+		insWarnings, err := f.finance.Warnings(insCtx, 2025)
+		if err != nil || len(insWarnings) != 1 || insWarnings[0].BorrowerID != otherOrg.ID {
+			t.Fatalf("the insurer's warnings: %v %+v", err, insWarnings)
+		}
+		insWarning := insWarnings[0]
+		if _, err := f.finance.ImportPolicies(insCtx, strings.NewReader(strings.Join(finance.PolicyHeader, ",")+"\n"+
+			"SECRET-POLICY-1,"+otherOrg.USCC+",weather_index,880,5.2,2025-06-01,2026-05-31\n"), "policies.csv", "2026-01"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.finance.ImportInstruments(insCtx, strings.NewReader(strings.Join(finance.InstrumentHeader, ",")+"\n"+
+			"SECRET-BOND-1,green_bond,"+otherOrg.USCC+",5000,5000,2025-12-01,2028-12-01,3,2025,mitigation,秘密债券\n"), "instruments.csv", "2026-01"); err != nil {
+			t.Fatal(err)
+		}
+		secrets = append(secrets, "SECRET-POLICY", "SECRET-BOND")
+		policies := f.count("policies")
 		nid := func(n finance.Need) string { return "/api/v1/needs/" + fmt.Sprint(n.ID) }
 		cl := func(c finance.Claim, action string) string { return fmt.Sprintf("/api/v1/claims/%d/%s", c.ID, action) }
 		// byRole is the status of a route for an enterprise and for a bank.
@@ -314,6 +340,55 @@ func TestTenantIsolation(t *testing.T) {
 			},
 			"GET /api/v1/loans/template":   nil, // an empty file
 			"GET /api/v1/finance/settings": nil, // the service's rules: no tenant data
+			// Green-credit statistics: an institution its own cells only, an
+			// enterprise none; the bank has no loans, the insurer has.
+			"GET /api/v1/finance/statistics": func(u auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/finance/statistics?month=2026-01", nil, byRole(u, 403, 200), true},
+					{"GET", "/api/v1/finance/statistics?month=2026-01&by=institution", nil, byRole(u, 403, 200), true},
+					{"GET", "/api/v1/finance/statistics?month=2026-01&by=county", nil, byRole(u, 403, 200), true},
+					{"GET", "/api/v1/finance/statistics", nil, byRole(u, 403, 200), true}}
+			},
+			"GET /api/v1/finance/statistics/trend": func(u auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/finance/statistics/trend?from=2025-11&to=2026-01&by=institution", nil, byRole(u, 403, 200), true}}
+			},
+			"GET /api/v1/finance/statistics/chart": func(u auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/finance/statistics/chart?from=2025-11&to=2026-01", nil, byRole(u, 403, 200), true}}
+			},
+			"GET /api/v1/finance/statistics/export": func(u auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/finance/statistics/export?month=2026-01", nil, byRole(u, 403, 200), true}}
+			},
+			"POST /api/v1/finance/statistics/recompute": func(auth.User) []tcase {
+				return []tcase{{"POST", "/api/v1/finance/statistics/recompute", nil, 403, false}}
+			},
+			"GET /api/v1/finance/reference": nil, // definitions, scopes and targets: no tenant data
+			"GET /api/v1/finance/targets": func(auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/finance/targets?month=2026-01&forest_cover=81", nil, 403, false}}
+			},
+			"GET /api/v1/finance/totals": func(u auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/finance/totals?month=2026-01", nil, byRole(u, 403, 200), true}}
+			},
+			"GET /api/v1/finance/credit": func(auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/finance/credit?year=2025", nil, 200, true}, {"GET", "/api/v1/finance/credit?year=2025&month=2026-01", nil, 200, true}}
+			},
+			"GET /api/v1/finance/warnings": func(u auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/finance/warnings?year=2025", nil, byRole(u, 403, 200), true}}
+			},
+			"POST /api/v1/finance/warnings/{id}/decision": func(u auth.User) []tcase {
+				return []tcase{{"POST", fmt.Sprintf("/api/v1/finance/warnings/%d/decision", insWarning.ID), map[string]any{"decision": "exit", "comment": "冒名处置他行预警"}, byRole(u, 403, 404), false}}
+			},
+			"GET /api/v1/finance/loop": func(auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/finance/loop?year=2025", nil, 200, true}}
+			},
+			// Submissions store the caller's own institution's month; only an insurer submits policies.
+			"POST /api/v1/finance/policies/import": func(auth.User) []tcase {
+				return []tcase{{"POST", "/api/v1/finance/policies/import?month=2026-01", upload{fields: map[string]string{"month": "2026-01"}, name: "p.csv",
+					content: []byte(strings.Join(finance.PolicyHeader, ",") + "\nP-1," + own.USCC + ",weather_index,10,1,2026-01-01,2026-12-31\n")}, 403, false}}
+			},
+			"POST /api/v1/finance/instruments/import": func(u auth.User) []tcase {
+				return []tcase{{"POST", "/api/v1/finance/instruments/import?month=2026-01", "x", byRole(u, 403, 415), false}}
+			},
+			"GET /api/v1/finance/policies/template":    nil, // an empty file
+			"GET /api/v1/finance/instruments/template": nil,
 			"PUT /api/v1/finance/settings": func(auth.User) []tcase {
 				return []tcase{{"PUT", "/api/v1/finance/settings", map[string]any{"max_claims": 10, "contact_days": 5}, 403, false}}
 			},
@@ -393,13 +468,27 @@ func TestTenantIsolation(t *testing.T) {
 							t.Errorf("%s: the response shows another tenant's %q", name, s)
 						}
 					}
-					if c.own {
+					if c.own && resp.StatusCode == http.StatusOK {
 						checkOwn(t, f, name, c.path, body, u)
 					}
 				}
 			}
 		}
 
+		// The enterprise's loop holds its project financed by the insurer; the bank's does not.
+		for user, want := range map[string]int{"enterprise": 1, "bank": 0} {
+			_, body := f.call(user, "GET", "/api/v1/finance/loop?year=2025", nil)
+			if n := strings.Count(string(body), fmt.Sprintf(`"project_id":%d`, entProject.ID)); n != want {
+				t.Errorf("%s's loop shows the insurer-financed project %d times, want %d: %s", user, n, want, body)
+			}
+		}
+		// The insurer's warning is undecided, its policies untouched.
+		if ws, err := f.finance.Warnings(insCtx, 2025); err != nil || len(ws) != 1 || ws[0].Decision != "" {
+			t.Errorf("the insurer's warning changed: %v %+v", err, ws)
+		}
+		if n := f.count("policies"); n != policies {
+			t.Errorf("policies: %d, were %d", n, policies)
+		}
 		// The insurer's product and claims are as they were.
 		if p, err := f.finance.Product(insCtx, insProduct.ID); err != nil || !p.Active || p.Version != 1 {
 			t.Errorf("the insurer's product changed: %v %+v", err, p)
@@ -441,12 +530,16 @@ func TestTenantIsolation(t *testing.T) {
 					"/finance/needs/" + id(fullNeed.ID) + "/code":       byRole(f.users[username], 404, 403),
 					"/finance/needs/" + id(chosenNeed.ID) + "/code.png": byRole(f.users[username], 404, 403),
 					"/finance/settings":                                 403,
+					"/finance/statistics?month=2026-01&by=institution":  byRole(f.users[username], 403, 200),
+					"/finance/statistics/export?month=2026-01":          byRole(f.users[username], 403, 200),
+					"/finance/warnings?year=2025":                       byRole(f.users[username], 403, 200),
+					"/finance/submissions?month=2026-01":                byRole(f.users[username], 403, 200),
 				} {
 					resp, body := b.get(path)
 					if resp.StatusCode != want {
 						t.Errorf("%s GET %s: %d, want %d", username, path, resp.StatusCode, want)
 					}
-					if strings.Contains(body, otherOrg.USCC) || strings.Contains(body, "秘密路") {
+					if strings.Contains(body, otherOrg.USCC) || strings.Contains(body, "秘密路") || strings.Contains(body, otherOrg.Name) || strings.Contains(body, "SECRET-") {
 						t.Errorf("%s GET %s shows another tenant's data", username, path)
 					}
 				}
@@ -463,7 +556,8 @@ func TestTenantIsolation(t *testing.T) {
 				if _, body := b.get("/projects?q=" + url.QueryEscape(secretProject)); strings.Contains(body, draft.Name) || strings.Contains(body, screened.Code) {
 					t.Errorf("%s: the library page shows another enterprise's projects", username)
 				}
-				for _, page := range []string{"/finance/needs", "/finance/needs?status=chosen", "/finance/loans?month=2026-01", "/finance/products?all=1"} {
+				for _, page := range []string{"/finance/needs", "/finance/needs?status=chosen", "/finance/loans?month=2026-01", "/finance/products?all=1",
+					"/finance/credit?year=2025", "/finance/credit?year=2025&month=2026-01", "/finance/loop?year=2025"} {
 					resp, body := b.get(page)
 					if resp.StatusCode != 200 || strings.Contains(body, secretNeed) || strings.Contains(body, "INS-SECRET-LOAN") || strings.Contains(body, otherOrg.Name) {
 						t.Errorf("%s GET %s: %d or shows another tenant's need or loan", username, page, resp.StatusCode)
@@ -474,8 +568,9 @@ func TestTenantIsolation(t *testing.T) {
 					"/finance/needs/" + id(chosenNeed.ID) + "/choose":                              byRole(f.users[username], 404, 403),
 					fmt.Sprintf("/finance/needs/%d/claims/%d/approve", chosenNeed.ID, insClaim.ID): byRole(f.users[username], 403, 404),
 					fmt.Sprintf("/finance/products/%d/withdraw", insProduct.ID):                    byRole(f.users[username], 403, 404),
+					fmt.Sprintf("/finance/warnings/%d/decision", insWarning.ID):                    byRole(f.users[username], 403, 404),
 				} {
-					if resp, _ := b.post(path, url.Values{"claim_id": {id(insClaim.ID)}, "amount": {"1"}, "rate": {"3"}}); resp.StatusCode != want {
+					if resp, _ := b.post(path, url.Values{"claim_id": {id(insClaim.ID)}, "amount": {"1"}, "rate": {"3"}, "decision": {"exit"}, "comment": {"冒名处置他行预警"}}); resp.StatusCode != want {
 						t.Errorf("%s POST %s: %d, want %d", username, path, resp.StatusCode, want)
 					}
 				}
@@ -500,6 +595,8 @@ func checkOwn(t *testing.T, f *fixture, name, path string, body []byte, u auth.U
 		return n
 	}
 	switch {
+	case strings.HasPrefix(path, "/api/v1/finance/"):
+		checkOwnFinance(t, f, name, path, body, u)
 	case strings.HasPrefix(path, "/api/v1/projects/counties"):
 		var rows []struct{ Projects int }
 		json.Unmarshal(body, &rows)

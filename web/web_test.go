@@ -268,13 +268,15 @@ func TestPagesPerRole(t *testing.T) {
 	hrefRE := regexp.MustCompile(`href="(/[^"]*)"`)
 	want := map[string][]string{
 		"admin": {"/", "/orgs", "/carbon", "/carbon/emitters", "/carbon/reports", "/projects", "/projects/ranking", "/projects/criteria",
-			"/finance/needs", "/finance/products", "/finance/loans", "/finance/settings", "/orgs/import", "/users", "/audit", "/tokens", "/password"},
+			"/finance/needs", "/finance/products", "/finance/loans", "/finance/statistics", "/finance/credit", "/finance/warnings", "/finance/loop",
+			"/finance/settings", "/orgs/import", "/users", "/audit", "/tokens", "/password"},
 		"regulator": {"/", "/orgs", "/carbon", "/carbon/emitters", "/carbon/reports", "/projects", "/projects/reviews", "/projects/ranking",
-			"/projects/criteria", "/finance/needs", "/finance/products", "/finance/loans", "/audit", "/tokens", "/password"},
+			"/projects/criteria", "/finance/needs", "/finance/products", "/finance/loans", "/finance/statistics", "/finance/credit", "/finance/warnings",
+			"/finance/loop", "/audit", "/tokens", "/password"},
 		"bank": {"/", "/orgs/mine", "/projects", "/projects/reviews", "/projects/criteria", "/finance/needs", "/finance/products", "/finance/loans",
-			"/audit", "/tokens", "/password"},
+			"/finance/submissions", "/finance/statistics", "/finance/credit", "/finance/warnings", "/finance/loop", "/audit", "/tokens", "/password"},
 		"enterprise": {"/", "/orgs/mine", "/carbon", "/projects", "/projects/criteria", "/finance/needs", "/finance/products", "/finance/loans",
-			"/audit", "/tokens", "/password"},
+			"/finance/credit", "/finance/loop", "/audit", "/tokens", "/password"},
 		"verifier": {"/", "/orgs/mine", "/carbon/reports", "/projects/reviews", "/projects/criteria", "/audit", "/tokens", "/password"},
 		"citizen":  {"/", "/projects/criteria", "/password"},
 	}
