@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -303,9 +304,80 @@ func (w *financeWalk) checkLoanBook() {
 	browser.Screenshot(w.t, w.Enterprise, "finance-my-loans")
 }
 
+// number reads a figure shown on the page ("1,234.5").
+func (w *walker) number(ctx context.Context, css string) float64 {
+	w.t.Helper()
+	text := w.read(ctx, css, chromedp.Text(chromedp.CSS(css)))
+	v, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(text), ",", ""), 64)
+	if err != nil {
+		w.t.Fatalf("%s shows %q, not a number", css, text)
+	}
+	return v
+}
+
+// checkStatistics: the bank's officer opens the green-credit statistics of
+// the loan's month and finds the disbursed loan in the bank's green and
+// total balances, in the month's new green loans and in its green class;
+// the regulator finds it in the city's total and in the bank's row. The
+// walk's is the only loan of the fixture, so each figure is its amount.
+func (w *financeWalk) checkStatistics() {
+	w.t.Helper()
+	w.run(w.Bank, "the statistics", chromedp.Click(chromedp.CSS(`nav[data-testid=nav] a[href="/finance/statistics"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=stat-table]`)))
+	// The page shown next is the one asked for: the table of this one goes first.
+	dropTable := chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('[data-testid=stat-table]').forEach(function (e) { e.remove(); })`)
+	w.run(w.Bank, "the loan's month", chromedp.SetValue(chromedp.CSS(`#month`), w.Month), choose(`#by`, "total"),
+		dropTable, chromedp.Click(chromedp.CSS(`[data-testid=stats-show]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=stat-table]`)))
+	w.waitText(w.Bank, `[data-testid=stats-title]`, w.Month)
+	w.waitText(w.Bank, `[data-testid=stats-scope]`, "本机构")
+	for what, css := range map[string]string{
+		"green balance":                 `[data-testid=kpi-green-balance]`,
+		"all-loan balance":              `[data-testid=kpi-all-balance]`,
+		"new green loans":               `[data-testid=kpi-new-green]`,
+		"the total row's green balance": `[data-testid=stat-table] tr[data-key=""] td[data-field=green_balance]`,
+	} {
+		if got := w.number(w.Bank, css); got != w.Amount {
+			w.t.Errorf("the bank's %s for %s: %v, the loan is %v", what, w.Month, got, w.Amount)
+		}
+	}
+	if share := w.read(w.Bank, "share", chromedp.Text(chromedp.CSS(`[data-testid=kpi-share]`))); share != "100.0%" {
+		w.t.Errorf("the bank's green share %q", share)
+	}
+	// The chart of the trend is drawn.
+	w.run(w.Bank, "the trend chart", chromedp.WaitVisible(chromedp.CSS(`[data-testid=chart-trend][data-chart-ready]`)))
+	browser.Screenshot(w.t, w.Bank, "finance-statistics-bank")
+	// By green class: the loan under the class the officer confirmed, in the 2025 catalogue.
+	w.run(w.Bank, "by class", choose(`#by`, "class"), dropTable, chromedp.Click(chromedp.CSS(`[data-testid=stats-show]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=stat-table] tr[data-key="2025/`+w.GreenClass+`"]`)))
+	row := `[data-testid=stat-table] tr[data-key="2025/` + w.GreenClass + `"]`
+	if got := w.number(w.Bank, row+` td[data-field=green_balance]`); got != w.Amount {
+		w.t.Errorf("class 2025/%s: %v", w.GreenClass, got)
+	}
+	w.waitText(w.Bank, row+` td[data-field=label]`, "2025/"+w.GreenClass+" 节能降碳产业")
+
+	// The regulator: the city's total, and the bank's row by institution.
+	reg := w.login("regulator")
+	w.run(reg, "the city's statistics", chromedp.Navigate(w.f.ts.URL+"/finance/statistics?month="+w.Month+"&by=institution"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=stat-table]`)))
+	w.waitText(reg, `[data-testid=stats-scope]`, "全市")
+	if got := w.number(reg, `[data-testid=kpi-green-balance]`); got != w.Amount {
+		w.t.Errorf("the city's green balance for %s: %v, the loan is %v", w.Month, got, w.Amount)
+	}
+	bankRow := fmt.Sprintf(`[data-testid=stat-table] tr[data-key="%d"]`, w.f.users["bank"].OrgID)
+	if got := w.number(reg, bankRow+` td[data-field=green_balance]`); got != w.Amount {
+		w.t.Errorf("the bank's row in the city's table: %v", got)
+	}
+	w.waitText(reg, bankRow+` td[data-field=label]`, "中国农业银行")
+	w.run(reg, "the targets and the chart", chromedp.WaitVisible(chromedp.CSS(`[data-testid=targets]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=chart-trend][data-chart-ready]`)))
+	browser.Screenshot(w.t, reg, "finance-statistics-regulator")
+}
+
 // TestBrowserFinance walks a financing need from the bank's product to the
-// loan in its loan book (walkToLoanBook), then reads the loan book.
+// loan in its loan book (walkToLoanBook), then reads the loan book and the
+// green-credit statistics.
 func TestBrowserFinance(t *testing.T) {
 	w := walkToLoanBook(t)
 	w.checkLoanBook()
+	w.checkStatistics()
 }
