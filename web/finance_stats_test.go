@@ -351,6 +351,28 @@ func TestFinanceStatistics(t *testing.T) {
 		if c.Series[1].Data[1] != nil {
 			t.Errorf("a share for a month without statistics: %v", *c.Series[1].Data[1])
 		}
+		// A long range: every month as its own table says (the trend is
+		// read a year at a time).
+		_, raw = f.call("regulator", "GET", "/api/v1/finance/statistics/trend?from=2022-01&to=2025-12&by=institution", nil)
+		var long []finance.Row
+		if json.Unmarshal(raw, &long); len(long) == 0 {
+			t.Fatalf("long trend: %s", raw)
+		}
+		for _, month := range []string{"2024-03", "2024-12", "2025-03", "2025-12"} {
+			want, _ := f.finance.Statistics(f.ctx("regulator"), month, finance.ByInstitution)
+			var got []finance.Row
+			for _, r := range long {
+				if r.Month == month {
+					got = append(got, r)
+				}
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("the long trend's %s: %+v, the table %+v", month, got, want)
+			}
+		}
+		if resp, _ := f.call("regulator", "GET", "/api/v1/finance/statistics/trend?from=2000-01&to=2025-12", nil); resp.StatusCode != 400 {
+			t.Errorf("a trend of 26 years: %d", resp.StatusCode)
+		}
 
 		// The report: a sheet per dimension with the service's rows, the
 		// targets for the regulators, 说明.
