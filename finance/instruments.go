@@ -211,6 +211,9 @@ func (s *Service) MonthTotals(ctx context.Context, month string) (Totals, error)
 	default:
 		return Totals{}, cifp.Errorf(cifp.EFORBIDDEN, "your role may not read financial totals")
 	}
+	if err := checkMonth(month); err != nil {
+		return Totals{}, err
+	}
 	t := Totals{Month: month, Instruments: map[string]float64{}}
 	var counting []any
 	for _, k := range InsuranceKinds() {

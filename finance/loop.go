@@ -12,16 +12,16 @@ import (
 // emissions before the first loan and in the latest year (闭环: 项目 → 贷款 →
 // 实测排放).
 type LoopInput struct {
-	ProjectID    int64
-	ProjectCode  string
-	ProjectName  string
-	BorrowerID   int64
-	Borrower     string
-	ExpectedTCO2 float64 // the project's expected annual reduction at screening
-	Finance      float64 // climate finance to the project, 万元 (its loans' amounts)
-	FirstLoan    time.Time
-	Before       *carbon.Performance // the year before the first loan
-	After        *carbon.Performance // the latest year after it
+	ProjectID    int64               `json:"project_id"`
+	ProjectCode  string              `json:"project_code"`
+	ProjectName  string              `json:"project_name"`
+	BorrowerID   int64               `json:"borrower_id"`
+	Borrower     string              `json:"borrower"`
+	ExpectedTCO2 float64             `json:"expected_tco2"` // the project's expected annual reduction at screening
+	Finance      float64             `json:"finance"`       // climate finance to the project, 万元 (its loans' amounts)
+	FirstLoan    time.Time           `json:"first_loan"`
+	Before       *carbon.Performance `json:"before,omitempty"` // the year before the first loan
+	After        *carbon.Performance `json:"after,omitempty"`  // the latest year after it
 }
 
 // LoopRow compares a financed project's expected reduction with the

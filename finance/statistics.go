@@ -216,6 +216,49 @@ func (s *Service) Cells(ctx context.Context, months ...string) ([]Cell, error) {
 	return out, rows.Err()
 }
 
+// LatestMonth returns the latest month with statistics in the actor's
+// scope (an institution its own, regulators the city's), "" when none.
+func (s *Service) LatestMonth(ctx context.Context) (string, error) {
+	a, err := cifp.MustActor(ctx)
+	if err != nil {
+		return "", err
+	}
+	q, args := `SELECT MAX(month) FROM loan_cells`, []any{}
+	switch {
+	case a.Role.CityWide():
+	case a.Role == cifp.RoleFinance:
+		q += ` WHERE org_id = ?`
+		args = append(args, a.OrgID)
+	default:
+		return "", cifp.Errorf(cifp.EFORBIDDEN, "your role may not read green-credit statistics")
+	}
+	var m sql.NullString
+	err = s.db.QueryRow(ctx, q, args...).Scan(&m)
+	return m.String, err
+}
+
+// Borrowers returns the registered borrowers with a balance at the month
+// end in the actor's book: an institution's own, the city's for regulators.
+func (s *Service) Borrowers(ctx context.Context, month string) ([]int64, error) {
+	a, err := cifp.MustActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkMonth(month); err != nil {
+		return nil, err
+	}
+	q, args := `SELECT DISTINCT borrower_id FROM loans WHERE month = ? AND borrower_id IS NOT NULL AND balance > 0`, []any{month}
+	switch {
+	case a.Role.CityWide():
+	case a.Role == cifp.RoleFinance:
+		q += ` AND org_id = ?`
+		args = append(args, a.OrgID)
+	default:
+		return nil, cifp.Errorf(cifp.EFORBIDDEN, "your role may not read the loan book's borrowers")
+	}
+	return store.Int64s(ctx, s.db, q+` ORDER BY borrower_id`, args...)
+}
+
 // Scopes returns the statistical scopes (统计口径) in force: the stat_scopes
 // table, or the reference's defaults while it is empty.
 func (s *Service) Scopes(ctx context.Context) (Scopes, error) {
@@ -281,7 +324,11 @@ func (s *Service) Statistics(ctx context.Context, month string, by Dimension) ([
 	return Table(cells, month, by, scopes)
 }
 
-// Trend returns the monthly series from one month to another.
+// MaxTrendMonths is the longest monthly series Trend gives.
+const MaxTrendMonths = 120
+
+// Trend returns the monthly series from one month to another (at most
+// MaxTrendMonths months).
 func (s *Service) Trend(ctx context.Context, from, to string, by Dimension) ([]Row, error) {
 	if err := checkMonth(from); err != nil {
 		return nil, err
@@ -289,8 +336,12 @@ func (s *Service) Trend(ctx context.Context, from, to string, by Dimension) ([]R
 	if err := checkMonth(to); err != nil {
 		return nil, err
 	}
+	if to < from || monthsBack(to, MaxTrendMonths-1) > from {
+		return nil, cifp.Invalid("bad range", cifp.FieldError{Field: "from", Value: from,
+			Message: fmt.Sprintf("must be at most %d months before to, and not after it", MaxTrendMonths)})
+	}
 	var months []string
-	for m := from; m <= to && len(months) < 121; m = monthsBack(m, -1) {
+	for m := from; m <= to; m = monthsBack(m, -1) {
 		months = append(months, tableMonths(m)...)
 	}
 	cells, err := s.Cells(ctx, dedupe(months)...)

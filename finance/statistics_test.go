@@ -145,3 +145,49 @@ func sameCells(a, b []Cell) bool {
 func itoa(n int) string     { return strconv.Itoa(n) }
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
 func ftoa(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+func TestTrendOverYears(t *testing.T) {
+	db := testutil.MustOpenDB(t)
+	w := newWorld(t, db)
+	header := strings.Join(LoanHeader, ",") + "\n"
+	for _, m := range []string{"2023-12", "2024-12", "2025-06", "2025-12"} {
+		if _, err := w.svc.ImportLoans(w.bank[0], strings.NewReader(header+"L1,"+w.e1.USCC+",p,100,80,3.5,2023-01-05,2030-01-01,屋顶光伏电站建设,,,,\n"), "b.csv", m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := w.svc.Trend(w.reg, "2023-01", "2025-12", ByTotal)
+	if err != nil || len(rows) != 36 {
+		t.Fatalf("%v %d rows", err, len(rows))
+	}
+	for _, r := range rows {
+		want := 0.0
+		if r.Month == "2023-12" || r.Month == "2024-12" || r.Month == "2025-06" || r.Month == "2025-12" {
+			want = 80
+		}
+		if r.GreenBalance != want {
+			t.Errorf("%s: green balance %g, want %g", r.Month, r.GreenBalance, want)
+		}
+	}
+	if _, err := w.svc.Trend(w.reg, "2010-01", "2025-12", ByTotal); !hasField(err, "from") {
+		t.Errorf("a range over %d months: %v", MaxTrendMonths, err)
+	}
+	if m, err := w.svc.LatestMonth(w.bank[0]); err != nil || m != "2025-12" {
+		t.Errorf("latest month %q %v", m, err)
+	}
+	if m, _ := w.svc.LatestMonth(w.bank[1]); m != "" {
+		t.Errorf("bank 1's latest month %q", m)
+	}
+	if ids, err := w.svc.Borrowers(w.bank[0], "2025-12"); err != nil || len(ids) != 1 || ids[0] != w.e1.ID {
+		t.Errorf("borrowers %v %v", ids, err)
+	}
+	if ids, _ := w.svc.Borrowers(w.bank[1], "2025-12"); len(ids) != 0 {
+		t.Errorf("bank 1's borrowers %v", ids)
+	}
+	// A lender reads the credit of its borrowers, not of others.
+	if _, err := w.svc.Credit(w.bank[0], []int64{w.e1.ID}, 2025); err != nil {
+		t.Errorf("own borrower's credit: %v", err)
+	}
+	if _, err := w.svc.Credit(w.bank[1], []int64{w.e1.ID}, 2025); cifp.ErrorCode(err) != cifp.ENOTFOUND {
+		t.Errorf("another's borrower's credit: %v", err)
+	}
+}

@@ -37,12 +37,27 @@ func (s *Service) Credit(ctx context.Context, orgIDs []int64, year int) ([]Borro
 	if err != nil {
 		return nil, err
 	}
-	if a.Role == cifp.RoleEnterprise {
+	switch a.Role {
+	case cifp.RoleEnterprise:
 		if len(orgIDs) != 1 || orgIDs[0] != a.OrgID {
 			return nil, cifp.Errorf(cifp.EFORBIDDEN, "an enterprise reads its own carbon-performance credit only")
 		}
 		a.Role = cifp.RoleRegulator // to read its own performance through the carbon service
 		ctx = a.Context(ctx)
+	case cifp.RoleFinance:
+		// A lender reads its borrowers (any month of its book) and the
+		// enterprises whose needs it may see (open, or claimed by it).
+		cond, args, _ := needVisible(a)
+		mine, err := store.Int64s(ctx, s.db, `SELECT DISTINCT borrower_id FROM loans WHERE org_id = ? AND borrower_id IS NOT NULL
+			UNION SELECT n.org_id FROM needs n WHERE `+cond, append([]any{a.OrgID}, args...)...)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range orgIDs {
+			if !slices.Contains(mine, id) {
+				return nil, cifp.Errorf(cifp.ENOTFOUND, "organisation %d is neither a borrower of yours nor has a need you may see", id)
+			}
+		}
 	}
 	perf, err := s.carbon.Performances(ctx, orgIDs, year)
 	if err != nil {
@@ -203,6 +218,13 @@ func (s *Service) Decide(ctx context.Context, id int64, decision, comment string
 	}
 	if err := institution(a); err != nil {
 		return WarningRecord{}, err
+	}
+	var own int
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM loan_warnings WHERE id = ? AND org_id = ?`, id, a.OrgID).Scan(&own); err != nil {
+		return WarningRecord{}, err
+	}
+	if own == 0 {
+		return WarningRecord{}, cifp.Errorf(cifp.ENOTFOUND, "warning %d not found", id)
 	}
 	comment = strings.TrimSpace(comment)
 	var errs []cifp.FieldError

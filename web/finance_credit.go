@@ -52,32 +52,6 @@ func yearParam(r *http.Request) (int, error) {
 	return y, nil
 }
 
-// bookBorrowers returns the registered borrowers with a balance in the loan
-// book of the month as the caller sees it — an institution its own loans,
-// the regulators every institution's — in id order.
-func (s *Server) bookBorrowers(ctx context.Context, month string) ([]int64, error) {
-	seen := map[int64]bool{}
-	var ids []int64
-	const page = 1000
-	for off := 0; ; off += page {
-		loans, total, err := s.finance.Loans(ctx, finance.LoanFilter{Month: month, Limit: page, Offset: off})
-		if err != nil {
-			return nil, err
-		}
-		for _, l := range loans {
-			if l.BorrowerID != 0 && l.Balance > 0 && !seen[l.BorrowerID] {
-				seen[l.BorrowerID] = true
-				ids = append(ids, l.BorrowerID)
-			}
-		}
-		if len(loans) == 0 || off+len(loans) >= total {
-			break
-		}
-	}
-	slices.Sort(ids)
-	return ids, nil
-}
-
 // creditScope is whose credit the caller reads: an enterprise its own; an
 // institution the borrowers of its latest loan-book month; the regulators
 // every borrower of the city's latest month.
@@ -92,7 +66,7 @@ func (s *Server) creditScope(ctx context.Context, month string) (string, []int64
 			return "", nil, err
 		}
 	}
-	ids, err := s.bookBorrowers(ctx, month)
+	ids, err := s.finance.Borrowers(ctx, month)
 	return month, ids, err
 }
 

@@ -67,30 +67,13 @@ func monthParam(r *http.Request, key string) (string, error) {
 	return v, nil
 }
 
-// statSearchMonths is how far back the latest month with statistics is looked for.
-const statSearchMonths = 120
-
-// latestStatMonth is the latest month with statistics in the caller's scope
-// (an institution its own, the regulators the city's), looked for back from
-// this month; this month when there are none.
+// latestStatMonth is the latest month with statistics in the caller's
+// scope (an institution its own, the regulators the city's); this month
+// when there are none.
 func (s *Server) latestStatMonth(ctx context.Context) (string, error) {
-	// No loan at all: nothing to look for.
-	if _, total, err := s.finance.Loans(ctx, finance.LoanFilter{Limit: 1}); err != nil {
-		return "", err
-	} else if total == 0 {
-		return thisMonth(), nil
-	}
-	now := time.Now().In(chinaTime)
-	start := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
-	for i := range statSearchMonths {
-		m := start.AddDate(0, -i, 0).Format("2006-01")
-		cells, err := s.finance.Cells(ctx, m)
-		if err != nil {
-			return "", err
-		}
-		if len(cells) > 0 {
-			return m, nil
-		}
+	m, err := s.finance.LatestMonth(ctx)
+	if err != nil || m != "" {
+		return m, err
 	}
 	return thisMonth(), nil
 }
@@ -680,41 +663,6 @@ func (s *Server) trendRange(r *http.Request) (string, string, error) {
 	return from, to, nil
 }
 
-// maxTrendMonths bounds a trend's range.
-const maxTrendMonths = 120
-
-// trend is the finance service's Trend over a range of any length up to
-// maxTrendMonths, asked for twelve months at a time: the service's Trend
-// reads the cells of at most 121 table months and answers the later months
-// of a longer range with zeros (reported to the finance package).
-func (s *Server) trend(ctx context.Context, from, to string, by finance.Dimension) ([]finance.Row, error) {
-	f, err := time.Parse("2006-01", from)
-	if err != nil {
-		return nil, cifp.Invalid("bad month", cifp.FieldError{Field: "from", Value: from, Message: "is not a month (YYYY-MM)"})
-	}
-	t, err := time.Parse("2006-01", to)
-	if err != nil {
-		return nil, cifp.Invalid("bad month", cifp.FieldError{Field: "to", Value: to, Message: "is not a month (YYYY-MM)"})
-	}
-	if n := (t.Year()-f.Year())*12 + int(t.Month()) - int(f.Month()) + 1; n < 1 || n > maxTrendMonths {
-		return nil, cifp.Invalid("bad range", cifp.FieldError{Field: "from", Value: from,
-			Message: fmt.Sprintf("must be at most %d months before to, and not after it", maxTrendMonths)})
-	}
-	var rows []finance.Row
-	for start := f; !start.After(t); start = start.AddDate(1, 0, 0) {
-		end := start.AddDate(0, 11, 0)
-		if end.After(t) {
-			end = t
-		}
-		part, err := s.finance.Trend(ctx, start.Format("2006-01"), end.Format("2006-01"), by)
-		if err != nil {
-			return nil, err
-		}
-		rows = append(rows, part...)
-	}
-	return rows, nil
-}
-
 var trendQuery = []Param{
 	{Name: "from", Desc: "YYYY-MM; default: twelve months before to; at most 120 months"},
 	{Name: "to", Desc: "YYYY-MM; default: the latest month with statistics"},
@@ -731,7 +679,7 @@ func (s *Server) apiStatTrend(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	rows, err := s.trend(r.Context(), from, to, d.By)
+	rows, err := s.finance.Trend(r.Context(), from, to, d.By)
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -768,7 +716,7 @@ func (s *Server) apiStatChart(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	rows, err := s.trend(r.Context(), from, to, finance.ByTotal)
+	rows, err := s.finance.Trend(r.Context(), from, to, finance.ByTotal)
 	if err != nil {
 		s.problem(w, r, err)
 		return
