@@ -284,7 +284,7 @@ func (s *Service) ImportLoans(ctx context.Context, r io.Reader, filename, month 
 	if err != nil {
 		return LoanImport{}, err
 	}
-	err = sub.read(r, filename, MaxLoanRows, func(f field) []any {
+	res.Rows, res.Replaced, err = s.submit(ctx, a, sub, r, filename, MaxLoanRows, func(f field) []any {
 		row := bookRow{Loan: Loan{InstitutionID: a.OrgID, LoanID: f.id("loan_id", seen), Product: strings.Clone(f.get("product")),
 			Purpose: strings.Clone(f.get("purpose")), BorrowerUSCC: f.uscc("borrower_uscc")}}
 		if b, ok := dir[row.BorrowerUSCC]; ok {
@@ -346,13 +346,10 @@ func (s *Service) ImportLoans(ctx context.Context, r io.Reader, filename, month 
 		}
 		agg.Add(&row.Loan)
 		return row.values()
+	}, func() ([]Cell, any) {
+		return agg.Cells(), map[string]int{"green": res.Green, "suggested": res.Suggested}
 	})
 	if err != nil {
-		return LoanImport{}, err
-	}
-	sub.cells = agg.Cells()
-	res.Rows = len(sub.rows)
-	if res.Replaced, err = s.store(ctx, a, sub, filename, res); err != nil {
 		return LoanImport{}, err
 	}
 	return res, nil

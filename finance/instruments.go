@@ -73,7 +73,8 @@ func (s *Service) ImportPolicies(ctx context.Context, r io.Reader, filename, mon
 	}
 	seen := map[string]int{}
 	sub := &submission{what: "policies", table: "policies", columns: PolicyColumns, header: PolicyHeader, month: month}
-	err = sub.read(r, filename, MaxLoanRows, func(f field) []any {
+	res := Import{Month: month}
+	res.Rows, res.Replaced, err = s.submit(ctx, a, sub, r, filename, MaxLoanRows, func(f field) []any {
 		id, uscc := f.id("policy_id", seen), f.uscc("insured_uscc")
 		k, ok := insuranceKind(f.get("kind"))
 		if !ok {
@@ -94,13 +95,11 @@ func (s *Service) ImportPolicies(ctx context.Context, r io.Reader, filename, mon
 			county = "331100"
 		}
 		return []any{id, uscc, nullID(b.id), county, k.Code, sum, premium, start.Format(time.DateOnly), end.Format(time.DateOnly), or(k.ClimateType, ClimateNone)}
-	})
+	}, func() ([]Cell, any) { return nil, nil })
 	if err != nil {
 		return Import{}, err
 	}
-	res := Import{Month: month, Rows: len(sub.rows)}
-	res.Replaced, err = s.store(ctx, a, sub, filename, res)
-	return res, err
+	return res, nil
 }
 
 // submitter checks that the actor is a financial institution's user, of an
@@ -149,7 +148,8 @@ func (s *Service) ImportInstruments(ctx context.Context, r io.Reader, filename, 
 	}
 	seen := map[string]int{}
 	sub := &submission{what: "instruments", table: "instruments", columns: InstrumentColumns, header: InstrumentHeader, month: month}
-	err = sub.read(r, filename, MaxLoanRows, func(f field) []any {
+	res := Import{Month: month}
+	res.Rows, res.Replaced, err = s.submit(ctx, a, sub, r, filename, MaxLoanRows, func(f field) []any {
 		id := f.id("instrument_id", seen)
 		kind := f.get("kind")
 		if !slices.Contains(InstrumentKinds, kind) {
@@ -175,13 +175,11 @@ func (s *Service) ImportInstruments(ctx context.Context, r io.Reader, filename, 
 		}
 		return []any{id, kind, uscc, nullID(b.id), county, amount, balance, issue.Format(time.DateOnly), maturity, class, catalogue, climate,
 			strings.Clone(f.get("description"))}
-	})
+	}, func() ([]Cell, any) { return nil, nil })
 	if err != nil {
 		return Import{}, err
 	}
-	res := Import{Month: month, Rows: len(sub.rows)}
-	res.Replaced, err = s.store(ctx, a, sub, filename, res)
-	return res, err
+	return res, nil
 }
 
 // Totals are the month's amounts that the loan book does not hold, by

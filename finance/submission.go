@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -95,17 +94,18 @@ type submission struct {
 	header  []string // the file's required columns
 	month   string
 	sha     string
-	rows    [][]any // each row's values, without month, org_id and batch_id
-	cells   []Cell  // loans: the statistics cells of the rows, when summed while reading
 }
 
 // read parses a submission file: the header must have every column of
 // s.header; each data row goes to parse, which returns its values (the
-// middle of s.columns) and reports problems through its field.
-func (s *submission) read(r io.Reader, filename string, maxRows int, parse func(field) []any) error {
+// middle of s.columns) and reports problems through its field. The values
+// of good rows go to emit until the first problem; read then goes on only
+// to name every problem. It returns the number of good rows.
+func (s *submission) read(r io.Reader, filename string, maxRows int, parse func(field) []any, emit func([]any)) (int, error) {
 	h := sha256.New()
 	var errs []cifp.FieldError
 	col := map[string]int{}
+	rows := 0
 	err := sheet.Each(io.TeeReader(r, h), sheet.Format(filename), func(line int, rec []string) error {
 		if line == 1 {
 			for i, c := range rec {
@@ -125,33 +125,35 @@ func (s *submission) read(r io.Reader, filename string, maxRows int, parse func(
 		if strings.TrimSpace(strings.Join(rec, "")) == "" {
 			return nil
 		}
-		if v := parse(field{line: line, rec: rec, col: col, errs: &errs}); v != nil {
-			s.rows = append(s.rows, v)
+		if v := parse(field{line: line, rec: rec, col: col, errs: &errs}); v != nil && len(errs) == 0 {
+			rows++
+			emit(v)
 		}
 		return nil
 	})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := cifp.Invalid(fmt.Sprintf("%s: nothing was imported", cifp.Problems(len(errs))), errs...); err != nil {
-		return err
+		return 0, err
 	}
-	if len(s.rows) == 0 {
-		return cifp.Errorf(cifp.EINVALID, "the file has no %s under its header", s.what)
+	if rows == 0 {
+		return 0, cifp.Errorf(cifp.EINVALID, "the file has no %s under its header", s.what)
 	}
 	s.sha = hex.EncodeToString(h.Sum(nil))
-	return nil
+	return rows, nil
 }
 
-// store replaces the institution's snapshot of the month with the rows, in
-// one transaction with its batch and audit entry, and returns how many
-// rows it replaced.
-func (s *Service) store(ctx context.Context, a cifp.Actor, sub *submission, filename string, summary any) (int, error) {
-	// Rows in key order (the month and institution are fixed, the id comes
-	// first): the table's B-tree is appended to rather than split at random.
-	slices.SortFunc(sub.rows, func(x, y []any) int { return strings.Compare(x[0].(string), y[0].(string)) })
-	replaced := 0
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+// submit replaces the institution's snapshot of the month with the file's
+// rows, reading and storing at once, on two cores, in one transaction with
+// its batch and audit entry: the rows go to the table as they are read,
+// and any problem in the file rolls everything back. finish, called once
+// the file is read, gives the loans' statistics cells (nil for the other
+// tables) and the summary for the audit log. It returns the rows stored
+// and the rows replaced.
+func (s *Service) submit(ctx context.Context, a cifp.Actor, sub *submission, r io.Reader, filename string, maxRows int,
+	parse func(field) []any, finish func() ([]Cell, any)) (rows, replaced int, err error) {
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		del, err := tx.Exec(ctx, `DELETE FROM `+sub.table+` WHERE month = ? AND org_id = ?`, sub.month, a.OrgID)
 		if err != nil {
 			return err
@@ -160,28 +162,48 @@ func (s *Service) store(ctx context.Context, a cifp.Actor, sub *submission, file
 		replaced = int(n)
 		var batch int64
 		if err := tx.QueryRow(ctx, `INSERT INTO loan_batches (org_id, month, source, filename, sha256, rows, created_by, created_at)
-			VALUES (?, ?, 'import', ?, ?, ?, ?, ?) RETURNING id`, a.OrgID, sub.month, sub.what+": "+filename, sub.sha, len(sub.rows), a.UserID, s.Now()).Scan(&batch); err != nil {
+			VALUES (?, ?, 'import', ?, '', 0, ?, ?) RETURNING id`, a.OrgID, sub.month, sub.what+": "+filename, a.UserID, s.Now()).Scan(&batch); err != nil {
 			return err
 		}
-		i := 0
-		if _, err := tx.CopyRows(ctx, sub.table, sub.columns, func() ([]any, bool) {
-			if i == len(sub.rows) {
-				return nil, false
-			}
-			i++
-			return append(append([]any{sub.month, a.OrgID}, sub.rows[i-1]...), batch), true
-		}); err != nil {
+		ch := make(chan []any, 4096)
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		var readErr error
+		go func() {
+			defer close(done)
+			defer close(ch)
+			rows, readErr = sub.read(r, filename, maxRows, parse, func(v []any) {
+				select {
+				case ch <- append(append([]any{sub.month, a.OrgID}, v...), batch):
+				case <-stop:
+				}
+			})
+		}()
+		_, err = tx.CopyRows(ctx, sub.table, sub.columns, func() ([]any, bool) {
+			v, ok := <-ch
+			return v, ok
+		})
+		close(stop)
+		<-done
+		if readErr != nil {
+			return readErr
+		}
+		if err != nil {
 			return store.MapError(err)
 		}
+		cells, summary := finish()
+		if _, err := tx.Exec(ctx, `UPDATE loan_batches SET rows = ?, sha256 = ? WHERE id = ?`, rows, sub.sha, batch); err != nil {
+			return err
+		}
 		if sub.table == "loans" {
-			if err := s.storeCells(ctx, tx, sub.month, a.OrgID, sub.cells); err != nil {
+			if err := s.storeCells(ctx, tx, sub.month, a.OrgID, cells); err != nil {
 				return err
 			}
 		}
 		return audit.Record(ctx, tx, audit.Change{Action: sub.what + ".import", Entity: "loan_batch", EntityID: batch, OrgID: a.OrgID,
-			After: map[string]any{"month": sub.month, "file": filename, "rows": len(sub.rows), "replaced": replaced, "summary": summary}})
+			After: map[string]any{"month": sub.month, "file": filename, "rows": rows, "replaced": replaced, "summary": summary}})
 	})
-	return replaced, err
+	return rows, replaced, err
 }
 
 // checkMonth checks a submission's month.
