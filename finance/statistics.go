@@ -89,7 +89,7 @@ func (s *Service) Recompute(ctx context.Context) (int, error) {
 	results := make([][]Cell, len(months))
 	work := make(chan int)
 	g, gctx := errgroup.WithContext(ctx)
-	for range max(1, min(runtime.NumCPU(), len(months))) {
+	for range max(1, min(2*runtime.NumCPU(), len(months))) {
 		g.Go(func() error {
 			for i := range work {
 				cells, err := s.monthCells(gctx, months[i])
