@@ -229,31 +229,41 @@ func (b *bench) timed(name string, fn func() error) (time.Duration, error) {
 	return time.Since(start), err
 }
 
-func (b *bench) run(ctx context.Context, target, year int) error {
+// begin opens the bench's database, prints the machine, the database and
+// the table's header, and times step (a): the demo organisations and users,
+// without activity. The caller closes b.db.
+func (b *bench) begin(ctx context.Context) (context.Context, error) {
 	out := b.e.stdout
 	db, ctx, err := openDB(ctx, b.dsn)
 	if err != nil {
-		return err
+		return ctx, err
 	}
-	defer db.Close()
 	b.db = db
 	fmt.Fprintf(out, "machine:  %d CPUs, %s/%s, %s%s\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), cpuModel())
 	fmt.Fprintf(out, "database: %s (%s)\n\n", db.Name, dbVersion(ctx, db))
 	fmt.Fprintf(out, stepFormat, "step", "rows", "time", "rows/s", "")
-
-	// (a) The demo organisations, without activity.
 	var res demo.Result
 	d, err := b.timed("", func() error {
 		res, err = demo.Load(ctx, db, demo.Options{Seed: b.seed, Enterprises: b.n})
 		return err
 	})
 	if err != nil {
-		return err
+		return ctx, err
 	}
 	b.step("(a) demo organisations", res.Orgs, d, "")
-	if err := db.Checkpoint(ctx); err != nil {
+	return ctx, db.Checkpoint(ctx)
+}
+
+func (b *bench) run(ctx context.Context, target, year int) error {
+	out := b.e.stdout
+	ctx, err := b.begin(ctx)
+	if b.db != nil {
+		defer b.db.Close()
+	}
+	if err != nil {
 		return err
 	}
+	db := b.db
 
 	// (b) An activity file of about target rows.
 	ents := demo.Enterprises(b.seed, b.n)
@@ -263,7 +273,7 @@ func (b *bench) run(ctx context.Context, target, year int) error {
 	}
 	path := filepath.Join(b.dir, "activity.csv")
 	var rows int
-	d, err = b.timed("", func() error {
+	d, err := b.timed("", func() error {
 		rows, err = ao.write(path, ents)
 		return err
 	})

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -59,26 +58,14 @@ const benchMonth = "2025-12"
 
 func (b *bench) runFinance(ctx context.Context, loans int) error {
 	out := b.e.stdout
-	db, ctx, err := openDB(ctx, b.dsn)
+	ctx, err := b.begin(ctx)
+	if b.db != nil {
+		defer b.db.Close()
+	}
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	b.db = db
-	fmt.Fprintf(out, "machine:  %d CPUs, %s/%s, %s%s\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), cpuModel())
-	fmt.Fprintf(out, "database: %s (%s)\n\n", db.Name, dbVersion(ctx, db))
-	fmt.Fprintf(out, stepFormat, "step", "rows", "time", "rows/s", "")
-
-	// (a) The demo organisations and users.
-	var res demo.Result
-	d, err := b.timed("", func() error {
-		res, err = demo.Load(ctx, db, demo.Options{Seed: b.seed, Enterprises: b.n})
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	b.step("(a) demo organisations", res.Orgs, d, "")
+	db := b.db
 
 	// (b) A loan book of one bank: the demo bank user's.
 	var bank cifp.Actor
@@ -88,7 +75,7 @@ func (b *bench) runFinance(ctx context.Context, loans int) error {
 	}
 	bank.Role = cifp.Role(role)
 	path := filepath.Join(b.dir, "loans.csv")
-	d, err = b.timed("", func() error { return writeLoanBook(path, demo.Enterprises(b.seed, b.n), loans, b.seed) })
+	d, err := b.timed("", func() error { return writeLoanBook(path, demo.Enterprises(b.seed, b.n), loans, b.seed) })
 	if err != nil {
 		return err
 	}
