@@ -100,6 +100,16 @@ func or(s, alt string) string {
 	return s
 }
 
+// MatchAll measures every product against the need and ranks the matches.
+func MatchAll(ps []Product, a Ask, b Borrower, on time.Time) []Match {
+	out := make([]Match, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, MatchProduct(p, a, b, on))
+	}
+	RankMatches(out)
+	return out
+}
+
 // RankMatches orders matches best first: eligible ones, then the lowest
 // indicative rate, then the product id (stable for equal rates).
 func RankMatches(ms []Match) {

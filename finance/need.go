@@ -320,14 +320,11 @@ func (s *Service) Borrower(ctx context.Context, n Need) Borrower {
 	return b
 }
 
-// Matches ranks the products on sale for a need, best first, each with
-// its rules and indicative rate; an institution sees its own products only.
-func (s *Service) Matches(ctx context.Context, needID int64) ([]Match, error) {
+// Matches ranks the products on sale for a need (as read by Need), best
+// first, each with its rules and indicative rate for the borrower (as read
+// by Borrower); an institution sees its own products only.
+func (s *Service) Matches(ctx context.Context, n Need, b Borrower) ([]Match, error) {
 	a, err := cifp.MustActor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	n, err := s.Need(ctx, needID)
 	if err != nil {
 		return nil, err
 	}
@@ -339,15 +336,11 @@ func (s *Service) Matches(ctx context.Context, needID int64) ([]Match, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := s.Borrower(ctx, n)
-	ask := Ask{Amount: n.Amount, Tenor: n.Tenor, Collateral: n.Collateral}
-	out := make([]Match, 0, len(ps))
-	for _, p := range ps {
-		out = append(out, MatchProduct(p, ask, b, s.Now()))
-	}
-	RankMatches(out)
-	return out, nil
+	return MatchAll(ps, n.Ask(), b, s.Now()), nil
 }
+
+// Ask is the part of the need that matching reads.
+func (n Need) Ask() Ask { return Ask{Amount: n.Amount, Tenor: n.Tenor, Collateral: n.Collateral} }
 
 // claimStep loads a claim for an action of its institution, in tx.
 func (s *Service) claimStep(ctx context.Context, tx *store.Tx, a cifp.Actor, claimID int64, from ...string) (Claim, Need, error) {

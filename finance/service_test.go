@@ -142,7 +142,7 @@ func TestNeedClaimChooseApproveDisburse(t *testing.T) {
 			t.Fatalf("need: %+v", n)
 		}
 		// Matching: bank 0's product fits; bank 1's needs a grade the borrower lacks.
-		ms, err := w.svc.Matches(w.ent1, n.ID)
+		ms, err := w.svc.Matches(w.ent1, n, w.svc.Borrower(w.ent1, n))
 		if err != nil || len(ms) != 2 || ms[0].Product.ID != p0.ID || !ms[0].Eligible || ms[1].Eligible || ms[0].Price.Rate != 3.5 {
 			t.Fatalf("matches: %v %+v", err, ms)
 		}

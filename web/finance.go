@@ -482,12 +482,7 @@ func (s *Server) bestMatches(ctx context.Context, needs []finance.Need, products
 	for _, n := range needs {
 		row := needRow{N: n, Overdue: overdueClaims(n)}
 		if len(products) > 0 {
-			b := s.finance.Borrower(ctx, n)
-			ms := make([]finance.Match, 0, len(products))
-			for _, p := range products {
-				ms = append(ms, finance.MatchProduct(p, finance.Ask{Amount: n.Amount, Tenor: n.Tenor, Collateral: n.Collateral}, b, now))
-			}
-			finance.RankMatches(ms)
+			ms := finance.MatchAll(products, n.Ask(), s.finance.Borrower(ctx, n), now)
 			row.Best = &ms[0]
 		}
 		out = append(out, row)
@@ -695,7 +690,7 @@ func (s *Server) renderNeed(w http.ResponseWriter, r *http.Request, status int, 
 			v.Project = &p
 		}
 	}
-	if v.Matches, err = s.finance.Matches(ctx, id); err != nil {
+	if v.Matches, err = s.finance.Matches(ctx, n, v.Borrower); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -1027,21 +1022,32 @@ func (s *Server) renderLoans(w http.ResponseWriter, r *http.Request, status int,
 // importLoans reads an uploaded loan book (multipart fields "month" and
 // "file", or the file as the body with ?month=) and stores it, all or nothing.
 func (s *Server) importLoans(r *http.Request) (finance.LoanImport, error) {
-	data, format, err := uploadedFile(r)
+	data, name, month, err := monthUpload(r)
 	if err != nil {
 		return finance.LoanImport{}, err
 	}
-	month := strings.TrimSpace(r.FormValue("month"))
+	return s.finance.ImportLoans(r.Context(), bytes.NewReader(data), name, month)
+}
+
+// monthUpload reads a month-end submission's upload: multipart fields
+// "month" and "file", or the file as the body with ?month= (and
+// ?filename=). It returns the content, the file's name and the month.
+func monthUpload(r *http.Request) (data []byte, name, month string, err error) {
+	data, format, err := uploadedFile(r)
+	if err != nil {
+		return nil, "", "", err
+	}
+	month = strings.TrimSpace(r.FormValue("month"))
 	if month == "" {
 		month = r.URL.Query().Get("month")
 	}
-	name := "upload." + format
+	name = "upload." + format
 	if _, h, err := r.FormFile("file"); err == nil {
 		name = h.Filename
 	} else if n := r.URL.Query().Get("filename"); n != "" {
 		name = n
 	}
-	return s.finance.ImportLoans(r.Context(), bytes.NewReader(data), name, month)
+	return data, name, month, nil
 }
 
 func (s *Server) loansImportSubmit(w http.ResponseWriter, r *http.Request) {

@@ -183,12 +183,13 @@ func (s *Server) apiNeedMatches(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	ms, err := s.finance.Matches(r.Context(), id)
+	b := s.finance.Borrower(r.Context(), n)
+	ms, err := s.finance.Matches(r.Context(), n, b)
 	if err != nil {
 		s.problem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, matchList{Borrower: s.finance.Borrower(r.Context(), n), Matches: ms})
+	writeJSON(w, http.StatusOK, matchList{Borrower: b, Matches: ms})
 }
 
 // claimRequest is the body of a claim: the product offered, if any.

@@ -128,19 +128,9 @@ func (s *Server) submissionTemplate(k submissionKind) http.HandlerFunc {
 // "month" and "file", or the file as the body with ?month=) and stores it,
 // all or nothing.
 func (s *Server) importSubmission(r *http.Request, k submissionKind) (finance.Import, error) {
-	data, format, err := uploadedFile(r)
+	data, name, month, err := monthUpload(r)
 	if err != nil {
 		return finance.Import{}, err
-	}
-	month := strings.TrimSpace(r.FormValue("month"))
-	if month == "" {
-		month = r.URL.Query().Get("month")
-	}
-	name := "upload." + format
-	if _, h, err := r.FormFile("file"); err == nil {
-		name = h.Filename
-	} else if n := r.URL.Query().Get("filename"); n != "" {
-		name = n
 	}
 	if k.Code == policyKind.Code {
 		return s.finance.ImportPolicies(r.Context(), bytes.NewReader(data), name, month)
