@@ -282,7 +282,7 @@ func (s *Service) Needs(ctx context.Context, f NeedFilter) ([]Need, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := `SELECT n.id` + needFrom + ` WHERE ` + cond
+	q := `SELECT ` + needColumns + needFrom + ` WHERE ` + cond
 	if f.Status != "" {
 		q += ` AND n.status = ?`
 		args = append(args, f.Status)
@@ -295,17 +295,42 @@ func (s *Service) Needs(ctx context.Context, f NeedFilter) ([]Need, error) {
 		q += ` AND n.id IN (SELECT need_id FROM need_claims WHERE org_id = ?)`
 		args = append(args, a.OrgID)
 	}
-	ids, err := store.Int64s(ctx, s.db, q+` ORDER BY n.id DESC LIMIT 500`, args...)
+	rows, err := s.db.Query(ctx, q+` ORDER BY n.id DESC LIMIT 500`, args...)
 	if err != nil {
 		return nil, err
 	}
 	out := []Need{}
-	for _, id := range ids {
-		n, err := s.need(ctx, s.db, a, id)
+	at := map[int64]int{}
+	var ids []any
+	for rows.Next() {
+		n, err := scanNeed(rows)
 		if err != nil {
+			rows.Close()
 			return nil, err
 		}
+		n.Claims = []Claim{}
+		at[n.ID] = len(out)
+		ids = append(ids, n.ID)
 		out = append(out, n)
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil || len(ids) == 0 {
+		return out, err
+	}
+	// The claims of all the needs in one query, as need() reads them for one.
+	cq := `SELECT ` + claimColumns + claimFrom + ` WHERE c.need_id IN (` + marks(len(ids)) + `)`
+	if a.Role == cifp.RoleFinance {
+		cq += ` AND c.org_id = ?`
+		ids = append(ids, a.OrgID)
+	}
+	cs, err := s.claims(ctx, s.db, cq+` ORDER BY c.id`, ids...)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		n := &out[at[c.NeedID]]
+		n.Claims = append(n.Claims, c)
 	}
 	return out, nil
 }
