@@ -48,13 +48,26 @@ func (s *Service) Credit(ctx context.Context, orgIDs []int64, year int) ([]Borro
 		// A lender reads its borrowers (any month of its book) and the
 		// enterprises whose needs it may see (open, or claimed by it).
 		cond, args, _ := needVisible(a)
-		mine, err := store.Int64s(ctx, s.db, `SELECT DISTINCT borrower_id FROM loans WHERE org_id = ? AND borrower_id IS NOT NULL
-			UNION SELECT n.org_id FROM needs n WHERE `+cond, append([]any{a.OrgID}, args...)...)
-		if err != nil {
-			return nil, err
+		own := map[int64]bool{}
+		for start := 0; start < len(orgIDs); start += 500 {
+			part := make([]any, 0, 500)
+			for _, id := range orgIDs[start:min(start+500, len(orgIDs))] {
+				part = append(part, id)
+			}
+			in := `(` + marks(len(part)) + `)`
+			q := `SELECT DISTINCT borrower_id FROM loans WHERE org_id = ? AND borrower_id IN ` + in +
+				` UNION SELECT n.org_id FROM needs n WHERE n.org_id IN ` + in + ` AND ` + cond
+			qargs := append(append(append([]any{a.OrgID}, part...), part...), args...)
+			ids, err := store.Int64s(ctx, s.db, q, qargs...)
+			if err != nil {
+				return nil, err
+			}
+			for _, id := range ids {
+				own[id] = true
+			}
 		}
 		for _, id := range orgIDs {
-			if !slices.Contains(mine, id) {
+			if !own[id] {
 				return nil, cifp.Errorf(cifp.ENOTFOUND, "organisation %d is neither a borrower of yours nor has a need you may see", id)
 			}
 		}
