@@ -203,8 +203,15 @@ func (s *Service) submit(ctx context.Context, a cifp.Actor, sub *submission, r i
 		return audit.Record(ctx, tx, audit.Change{Action: sub.what + ".import", Entity: "loan_batch", EntityID: batch, OrgID: a.OrgID,
 			After: map[string]any{"month": sub.month, "file": filename, "rows": rows, "replaced": replaced, "summary": summary}})
 	})
+	if err == nil && rows >= analyzeRows {
+		err = s.db.Analyze(context.WithoutCancel(ctx), sub.table)
+	}
 	return rows, replaced, err
 }
+
+// analyzeRows is the size of a submission after which the database's
+// planner statistics of its table are refreshed.
+const analyzeRows = 50_000
 
 // checkMonth checks a submission's month.
 func checkMonth(month string) error {

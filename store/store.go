@@ -343,6 +343,18 @@ func (db *DB) Checkpoint(ctx context.Context) error {
 	return err
 }
 
+// Analyze refreshes PostgreSQL's planner statistics of a table after a bulk
+// load, so that the next queries are planned for the table's new size
+// rather than after autovacuum gets to it; it does nothing on SQLite, whose
+// plans do not rest on such statistics here.
+func (db *DB) Analyze(ctx context.Context, table string) error {
+	if db.Dialect != Postgres {
+		return nil
+	}
+	_, err := db.write.ExecContext(ctx, `ANALYZE `+table)
+	return err
+}
+
 // Int64s runs a query of one integer column and returns its values: ids.
 func Int64s(ctx context.Context, q Queryer, query string, args ...any) ([]int64, error) {
 	rows, err := q.Query(ctx, query, args...)
