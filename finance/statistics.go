@@ -243,9 +243,12 @@ func (s *Service) monthCells(ctx context.Context, month string) ([]Cell, error) 
 
 // Cells returns the statistics cells of the months: an institution its
 // own, regulators and admins the whole city.
-func (s *Service) Cells(ctx context.Context, months ...string) ([]Cell, error) {
+func (s *Service) Cells(ctx context.Context, f Slice, months ...string) ([]Cell, error) {
 	a, err := cifp.MustActor(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := f.Check(); err != nil {
 		return nil, err
 	}
 	if len(months) == 0 {
@@ -265,6 +268,19 @@ func (s *Service) Cells(ctx context.Context, months ...string) ([]Cell, error) {
 	default:
 		return nil, cifp.Errorf(cifp.EFORBIDDEN, "your role may not read green-credit statistics")
 	}
+	// The book's narrowing is done by the index; the class's in Apply.
+	if f.County != "" {
+		q += ` AND county = ?`
+		args = append(args, f.County)
+	}
+	if f.Institution != 0 {
+		q += ` AND org_id = ?`
+		args = append(args, f.Institution)
+	}
+	if f.Sector != "" {
+		q += ` AND sector = ?`
+		args = append(args, f.Sector)
+	}
 	rows, err := s.db.Query(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -280,7 +296,7 @@ func (s *Service) Cells(ctx context.Context, months ...string) ([]Cell, error) {
 		c.Green = c.Class != ""
 		out = append(out, c)
 	}
-	return out, rows.Err()
+	return f.Apply(out), rows.Err()
 }
 
 // LatestMonth returns the latest month with statistics in the actor's
@@ -376,11 +392,11 @@ func tableMonths(month string) []string {
 
 // Statistics returns the green-credit table of the month by the dimension
 // (绿色信贷统计表), for the actor's scope.
-func (s *Service) Statistics(ctx context.Context, month string, by Dimension) ([]Row, error) {
+func (s *Service) Statistics(ctx context.Context, month string, by Dimension, f Slice) ([]Row, error) {
 	if err := checkMonth(month); err != nil {
 		return nil, err
 	}
-	cells, err := s.Cells(ctx, tableMonths(month)...)
+	cells, err := s.Cells(ctx, f, tableMonths(month)...)
 	if err != nil {
 		return nil, err
 	}
@@ -396,7 +412,7 @@ const MaxTrendMonths = 120
 
 // Trend returns the monthly series from one month to another (at most
 // MaxTrendMonths months).
-func (s *Service) Trend(ctx context.Context, from, to string, by Dimension) ([]Row, error) {
+func (s *Service) Trend(ctx context.Context, from, to string, by Dimension, f Slice) ([]Row, error) {
 	if err := checkMonth(from); err != nil {
 		return nil, err
 	}
@@ -411,7 +427,7 @@ func (s *Service) Trend(ctx context.Context, from, to string, by Dimension) ([]R
 	for m := from; m <= to; m = monthsBack(m, -1) {
 		months = append(months, tableMonths(m)...)
 	}
-	cells, err := s.Cells(ctx, dedupe(months)...)
+	cells, err := s.Cells(ctx, f, dedupe(months)...)
 	if err != nil {
 		return nil, err
 	}
@@ -437,8 +453,11 @@ func dedupe(ms []string) []string {
 // TargetProgress measures the pilot's targets at the month from the loan
 // book, the month's insurance coverage, and the inputs other departments
 // supply (forest cover, renewable share, cumulative climate investment).
-// Regulators and admins only: the targets are the city's.
-func (s *Service) TargetProgress(ctx context.Context, month string, inputs map[string]Input) ([]TargetProgress, error) {
+// Regulators and admins only: the targets are the city's. A slice other
+// than the whole book measures the slice's loans against the city's
+// targets (a county's share of green loans beside the city's goal); the
+// city-wide inputs and the insurance coverage are then left out.
+func (s *Service) TargetProgress(ctx context.Context, month string, inputs map[string]Input, f Slice) ([]TargetProgress, error) {
 	a, err := cifp.MustActor(ctx)
 	if err != nil {
 		return nil, err
@@ -456,7 +475,7 @@ func (s *Service) TargetProgress(ctx context.Context, month string, inputs map[s
 			months = append(months, t.Base)
 		}
 	}
-	cells, err := s.Cells(ctx, dedupe(months)...)
+	cells, err := s.Cells(ctx, f, dedupe(months)...)
 	if err != nil {
 		return nil, err
 	}
@@ -465,6 +484,9 @@ func (s *Service) TargetProgress(ctx context.Context, month string, inputs map[s
 		return nil, err
 	}
 	in := map[string]Input{}
+	if !f.IsZero() {
+		return Progress(ref, month, cells, scopes, in)
+	}
 	for k, v := range inputs {
 		in[k] = v
 	}

@@ -55,7 +55,7 @@ func TestStatisticsFromTheBook(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := w.svc.Cells(w.reg, "2025-12")
+		got, err := w.svc.Cells(w.reg, Slice{}, "2025-12")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,7 +73,7 @@ func TestStatisticsFromTheBook(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if sql, _ := w.svc.Cells(w.reg, "2025-12"); !sameCells(sql, want) {
+		if sql, _ := w.svc.Cells(w.reg, Slice{}, "2025-12"); !sameCells(sql, want) {
 			t.Errorf("the SQL summary differs from Aggregate's:\n got %+v\nwant %+v", sql, want)
 		}
 		// A full recompute gives the same cells.
@@ -83,11 +83,11 @@ func TestStatisticsFromTheBook(t *testing.T) {
 		if _, err := w.svc.Recompute(system); err != nil {
 			t.Fatal(err)
 		}
-		if again, _ := w.svc.Cells(w.reg, "2025-12"); !sameCells(again, want) {
+		if again, _ := w.svc.Cells(w.reg, Slice{}, "2025-12"); !sameCells(again, want) {
 			t.Error("recomputed cells differ")
 		}
 		// The total row equals the book's own sums; a bank sees its own only.
-		rows, err := w.svc.Statistics(w.reg, "2025-12", ByTotal)
+		rows, err := w.svc.Statistics(w.reg, "2025-12", ByTotal, Slice{})
 		if err != nil || len(rows) != 1 {
 			t.Fatalf("%v %+v", err, rows)
 		}
@@ -101,17 +101,17 @@ func TestStatisticsFromTheBook(t *testing.T) {
 		if rows[0].GreenBalance != green || rows[0].AllBalance != total {
 			t.Errorf("total row %+v, want green %g of %g", rows[0], green, total)
 		}
-		mine, _ := w.svc.Statistics(w.bank[0], "2025-12", ByInstitution)
+		mine, _ := w.svc.Statistics(w.bank[0], "2025-12", ByInstitution, Slice{})
 		if len(mine) != 1 || mine[0].Key != itoa64(w.banks[0].ID) {
 			t.Errorf("bank 0's statistics: %+v", mine)
 		}
-		if _, err := w.svc.Statistics(w.ent1, "2025-12", ByTotal); cifp.ErrorCode(err) != cifp.EFORBIDDEN {
+		if _, err := w.svc.Statistics(w.ent1, "2025-12", ByTotal, Slice{}); cifp.ErrorCode(err) != cifp.EFORBIDDEN {
 			t.Errorf("an enterprise read statistics: %v", err)
 		}
-		if _, err := w.svc.TargetProgress(w.bank[0], "2025-12", nil); cifp.ErrorCode(err) != cifp.EFORBIDDEN {
+		if _, err := w.svc.TargetProgress(w.bank[0], "2025-12", nil, Slice{}); cifp.ErrorCode(err) != cifp.EFORBIDDEN {
 			t.Errorf("a bank read the targets: %v", err)
 		}
-		ps, err := w.svc.TargetProgress(w.reg, "2025-12", map[string]Input{"forest_cover": {Value: 80.3, Scope: "forestry-forest-cover", AsOf: "2025", Source: "林业局"}})
+		ps, err := w.svc.TargetProgress(w.reg, "2025-12", map[string]Input{"forest_cover": {Value: 80.3, Scope: "forestry-forest-cover", AsOf: "2025", Source: "林业局"}}, Slice{})
 		if err != nil || len(ps) == 0 {
 			t.Fatalf("targets: %v %+v", err, ps)
 		}
@@ -155,7 +155,7 @@ func TestTrendOverYears(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rows, err := w.svc.Trend(w.reg, "2023-01", "2025-12", ByTotal)
+	rows, err := w.svc.Trend(w.reg, "2023-01", "2025-12", ByTotal, Slice{})
 	if err != nil || len(rows) != 36 {
 		t.Fatalf("%v %d rows", err, len(rows))
 	}
@@ -168,7 +168,7 @@ func TestTrendOverYears(t *testing.T) {
 			t.Errorf("%s: green balance %g, want %g", r.Month, r.GreenBalance, want)
 		}
 	}
-	if _, err := w.svc.Trend(w.reg, "2010-01", "2025-12", ByTotal); !hasField(err, "from") {
+	if _, err := w.svc.Trend(w.reg, "2010-01", "2025-12", ByTotal, Slice{}); !hasField(err, "from") {
 		t.Errorf("a range over %d months: %v", MaxTrendMonths, err)
 	}
 	if m, err := w.svc.LatestMonth(w.bank[0]); err != nil || m != "2025-12" {

@@ -209,8 +209,8 @@ func (s *Server) statNote(lang string, r finance.Row) string {
 
 // statTable reads the green-credit table of the month by the dimension,
 // each key named in the language.
-func (s *Server) statTable(ctx context.Context, lang, month string, d statDim, names map[int64]string) (statTable, error) {
-	rows, err := s.finance.Statistics(ctx, month, d.By)
+func (s *Server) statTable(ctx context.Context, lang, month string, d statDim, names map[int64]string, f finance.Slice) (statTable, error) {
+	rows, err := s.finance.Statistics(ctx, month, d.By, f)
 	if err != nil {
 		return statTable{}, err
 	}
@@ -223,9 +223,31 @@ func (s *Server) statTable(ctx context.Context, lang, month string, d statDim, n
 }
 
 // statQuery is the query of the statistics API and pages.
-var statQuery = []Param{
+var statQuery = append([]Param{
 	{Name: "month", Desc: "YYYY-MM; default: the latest month with statistics"},
 	{Name: "by", Desc: "total (default), institution, county, class, sector or climate_type"},
+}, sliceQuery...)
+
+// sliceQuery are the filters of the statistics (finance.Slice).
+var sliceQuery = []Param{
+	{Name: "county", Desc: "borrower's county (GB/T 2260): that county's loans only"},
+	{Name: "institution", Desc: "lending institution's organisation id: its loans only"},
+	{Name: "class", Desc: `green class "catalogue/class" (e.g. 2025/3): the green figures of that class, the other loans counted in all loans`},
+	{Name: "sector", Desc: "6+1 sector: that sector's loans only"},
+}
+
+// sliceOf reads the statistics' filters from the query.
+func sliceOf(r *http.Request) (finance.Slice, error) {
+	q := r.URL.Query()
+	f := finance.Slice{County: q.Get("county"), Class: q.Get("class"), Sector: q.Get("sector")}
+	if v := q.Get("institution"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return f, cifp.Invalid("bad filter", cifp.FieldError{Field: "institution", Value: v, Message: "is not an organisation id"})
+		}
+		f.Institution = id
+	}
+	return f, f.Check()
 }
 
 // ---------------------------------------------------------------------------
@@ -279,8 +301,8 @@ func (s *Server) targetInputs(r *http.Request) (map[string]finance.Input, map[st
 }
 
 // targets measures the pilot's targets at the month with the inputs.
-func (s *Server) targets(ctx context.Context, month string, inputs map[string]finance.Input) ([]targetItem, error) {
-	ps, err := s.finance.TargetProgress(ctx, month, inputs)
+func (s *Server) targets(ctx context.Context, month string, inputs map[string]finance.Input, f finance.Slice) ([]targetItem, error) {
+	ps, err := s.finance.TargetProgress(ctx, month, inputs, f)
 	if err != nil {
 		return nil, err
 	}
@@ -302,7 +324,8 @@ var targetQuery = func() []Param {
 	for _, t := range inputTargets() {
 		ps = append(ps, Param{Name: t.Indicator, Desc: "the department-supplied actual, in " + t.Unit})
 	}
-	return append(ps, Param{Name: "as_of", Desc: "the date or period of the supplied figures"}, Param{Name: "source", Desc: "who supplied them"})
+	ps = append(ps, Param{Name: "as_of", Desc: "the date or period of the supplied figures"}, Param{Name: "source", Desc: "who supplied them"})
+	return append(ps, sliceQuery...)
 }()
 
 // ---------------------------------------------------------------------------
@@ -360,13 +383,13 @@ func (s *Server) statisticsPage(w http.ResponseWriter, r *http.Request) {
 	names := s.institutionNames(ctx)
 	v := statsView{Month: month, By: d.Code, Dims: statDims, Team: u.Role.CityWide(), Admin: u.Role == cifp.RoleAdmin,
 		Done: r.URL.Query().Get("done"), Cells: r.URL.Query().Get("cells"), Comparable: true}
-	if v.Table, err = s.statTable(ctx, l, month, d, names); err != nil {
+	if v.Table, err = s.statTable(ctx, l, month, d, names, finance.Slice{}); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	total := v.Table
 	if d.By != finance.ByTotal {
-		if total, err = s.statTable(ctx, l, month, statDims[0], names); err != nil {
+		if total, err = s.statTable(ctx, l, month, statDims[0], names, finance.Slice{}); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -405,7 +428,7 @@ func (s *Server) statisticsPage(w http.ResponseWriter, r *http.Request) {
 		if len(errs) > 0 {
 			v.InputError = s.msg(l, "fin.inputs_bad")
 		}
-		if v.Targets, err = s.targets(ctx, month, inputs); err != nil {
+		if v.Targets, err = s.targets(ctx, month, inputs, finance.Slice{}); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -490,7 +513,7 @@ func (s *Server) writeStatReport(ctx context.Context, month string) (*bytes.Buff
 	seen := map[string]bool{}
 	var total statRow
 	for i, d := range statDims {
-		t, err := s.statTable(ctx, "zh", month, d, names)
+		t, err := s.statTable(ctx, "zh", month, d, names, finance.Slice{})
 		if err != nil {
 			return nil, err
 		}
@@ -522,7 +545,7 @@ func (s *Server) writeStatReport(ctx context.Context, month string) (*bytes.Buff
 		if _, err := x.NewSheet(sheet); err != nil {
 			return nil, err
 		}
-		items, err := s.targets(ctx, month, nil)
+		items, err := s.targets(ctx, month, nil, finance.Slice{})
 		if err != nil {
 			return nil, err
 		}
@@ -637,7 +660,12 @@ func (s *Server) apiStatistics(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	t, err := s.statTable(r.Context(), lang(r), month, d, s.institutionNames(r.Context()))
+	f, err := sliceOf(r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	t, err := s.statTable(r.Context(), lang(r), month, d, s.institutionNames(r.Context()), f)
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -679,7 +707,12 @@ func (s *Server) apiStatTrend(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	rows, err := s.finance.Trend(r.Context(), from, to, d.By)
+	f, err := sliceOf(r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	rows, err := s.finance.Trend(r.Context(), from, to, d.By, f)
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -716,7 +749,7 @@ func (s *Server) apiStatChart(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	rows, err := s.finance.Trend(r.Context(), from, to, finance.ByTotal)
+	rows, err := s.finance.Trend(r.Context(), from, to, finance.ByTotal, finance.Slice{})
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -765,7 +798,12 @@ func (s *Server) apiTargets(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	items, err := s.targets(r.Context(), month, inputs)
+	f, err := sliceOf(r)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	items, err := s.targets(r.Context(), month, inputs, f)
 	if err != nil {
 		s.problem(w, r, err)
 		return

@@ -63,7 +63,7 @@ func checkOwnFinance(t *testing.T, f *fixture, name, path string, body []byte, u
 		if err := json.Unmarshal(body, &tb); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		want, err := f.finance.Statistics(ctx, tb.Month, dimOf(q.Get("by")))
+		want, err := f.finance.Statistics(ctx, tb.Month, dimOf(q.Get("by")), finance.Slice{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +78,7 @@ func checkOwnFinance(t *testing.T, f *fixture, name, path string, body []byte, u
 	case "/api/v1/finance/statistics/trend":
 		var rows []finance.Row
 		json.Unmarshal(body, &rows)
-		want, err := f.finance.Trend(ctx, q.Get("from"), q.Get("to"), dimOf(q.Get("by")))
+		want, err := f.finance.Trend(ctx, q.Get("from"), q.Get("to"), dimOf(q.Get("by")), finance.Slice{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +96,7 @@ func checkOwnFinance(t *testing.T, f *fixture, name, path string, body []byte, u
 			Series     []struct{ Data []*float64 }
 		}
 		json.Unmarshal(body, &c)
-		want, err := f.finance.Trend(ctx, q.Get("from"), q.Get("to"), finance.ByTotal)
+		want, err := f.finance.Trend(ctx, q.Get("from"), q.Get("to"), finance.ByTotal, finance.Slice{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,7 +120,7 @@ func checkOwnFinance(t *testing.T, f *fixture, name, path string, body []byte, u
 				t.Errorf("%s: exports institution %s", name, r[0])
 			}
 		}
-		want, err := f.finance.Statistics(ctx, q.Get("month"), finance.ByTotal)
+		want, err := f.finance.Statistics(ctx, q.Get("month"), finance.ByTotal, finance.Slice{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -252,7 +252,7 @@ func TestFinanceStatistics(t *testing.T) {
 					if err := json.Unmarshal(raw, &tb); err != nil || resp.StatusCode != 200 || tb.Month != month {
 						t.Fatalf("%s %s %s: %d %s", user, month, by, resp.StatusCode, raw)
 					}
-					want, err := f.finance.Statistics(f.ctx(user), month, dimOf(by))
+					want, err := f.finance.Statistics(f.ctx(user), month, dimOf(by), finance.Slice{})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -299,7 +299,7 @@ func TestFinanceStatistics(t *testing.T) {
 		b := f.browser()
 		b.login("bank")
 		total := func(user, month string) finance.Row {
-			rows, err := f.finance.Statistics(f.ctx(user), month, finance.ByTotal)
+			rows, err := f.finance.Statistics(f.ctx(user), month, finance.ByTotal, finance.Slice{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -359,7 +359,7 @@ func TestFinanceStatistics(t *testing.T) {
 			t.Fatalf("long trend: %s", raw)
 		}
 		for _, month := range []string{"2024-03", "2024-12", "2025-03", "2025-12"} {
-			want, _ := f.finance.Statistics(f.ctx("regulator"), month, finance.ByInstitution)
+			want, _ := f.finance.Statistics(f.ctx("regulator"), month, finance.ByInstitution, finance.Slice{})
 			var got []finance.Row
 			for _, r := range long {
 				if r.Month == month {
@@ -386,7 +386,7 @@ func TestFinanceStatistics(t *testing.T) {
 			t.Errorf("sheets %v", got)
 		}
 		for i, by := range dims {
-			want, _ := f.finance.Statistics(f.ctx("regulator"), "2025-12", dimOf(by))
+			want, _ := f.finance.Statistics(f.ctx("regulator"), "2025-12", dimOf(by), finance.Slice{})
 			rows, _ := x.GetRows(sheets[i])
 			if len(rows) != len(want)+1 || rows[0][7] != "绿色贷款余额（万元）" {
 				t.Fatalf("sheet %s: %d rows, want %d", sheets[i], len(rows), len(want)+1)
@@ -484,7 +484,7 @@ func TestFinanceTargetsAndRecompute(t *testing.T) {
 		}
 
 		// Recompute: the admin's button; the figures stay; audited.
-		before, _ := f.finance.Statistics(f.ctx("admin"), "2025-03", finance.ByInstitution)
+		before, _ := f.finance.Statistics(f.ctx("admin"), "2025-03", finance.ByInstitution, finance.Slice{})
 		if resp, _ := r.post("/finance/statistics/recompute", nil); resp.StatusCode != 403 {
 			t.Errorf("a regulator recomputes: %d", resp.StatusCode)
 		}
@@ -507,7 +507,7 @@ func TestFinanceTargetsAndRecompute(t *testing.T) {
 		if n != 1 || f.counts()[1] != audits+1 {
 			t.Errorf("recompute audited %d times", n)
 		}
-		after, _ := f.finance.Statistics(f.ctx("admin"), "2025-03", finance.ByInstitution)
+		after, _ := f.finance.Statistics(f.ctx("admin"), "2025-03", finance.ByInstitution, finance.Slice{})
 		if !reflect.DeepEqual(before, after) {
 			t.Errorf("the recompute changed the statistics: %+v → %+v", before, after)
 		}

@@ -252,7 +252,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/v1/finance/statistics", statsReaders, APIDoc{Tag: "finance", Summary: "The green-credit statistics (绿色信贷统计表) of a month by a dimension: the regulators the city's, an institution its own; each row with its scope, and a note when not comparable with the year before",
 		Query: statQuery, Response: statTable{}}, s.apiStatistics)
 	s.handle("GET /api/v1/finance/statistics/trend", statsReaders, APIDoc{Tag: "finance", Summary: "The statistics of every month from..to by a dimension (the caller's scope)",
-		Query: append(append([]Param{}, trendQuery...), statQuery[1]), Response: []statRow{}}, s.apiStatTrend)
+		Query: append(append(append([]Param{}, trendQuery...), statQuery[1]), sliceQuery...), Response: []statRow{}}, s.apiStatTrend)
 	s.handle("GET /api/v1/finance/statistics/chart", statsReaders, APIDoc{Tag: "finance", Summary: "The monthly trend of the green-loan balance (万元) and its share of all loans (%), as chart data",
 		Query: trendQuery, Response: trendChart{}}, s.apiStatChart)
 	s.handle("GET /api/v1/finance/statistics/export", statsReaders, APIDoc{Tag: "finance", Summary: "The statistical report of a month as .xlsx: a sheet per dimension, the pilot's targets (regulators) and 说明 with the definitions, scopes and sources",

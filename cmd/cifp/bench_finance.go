@@ -174,11 +174,11 @@ func (b *bench) runFinance(ctx context.Context, loans int) error {
 	admin := cifp.System.Context(ctx)
 	d, err = b.timed("", func() error {
 		for _, by := range finance.Dimensions {
-			if _, err := svc.Statistics(admin, benchMonth, by); err != nil {
+			if _, err := svc.Statistics(admin, benchMonth, by, finance.Slice{}); err != nil {
 				return err
 			}
 		}
-		_, err := svc.Trend(admin, "2025-01", benchMonth, finance.ByTotal)
+		_, err := svc.Trend(admin, "2025-01", benchMonth, finance.ByTotal, finance.Slice{})
 		return err
 	})
 	if err != nil {
