@@ -215,13 +215,13 @@ func (a *acct) price(code string, ind Indicator) price {
 	switch {
 	case q.Year == a.in.Year:
 	case q.Index == "":
-		a.warn("price %s is a %d price and is not indexed: used unmoved in %d", code, q.Year, a.in.Year)
+		a.warn("%s is a %d price and is not indexed: used unmoved in %d", code, q.Year, a.in.Year)
 	default:
 		f, ok := a.p.index.Factor(q.Index, q.Year, a.in.Year)
 		if ok {
 			pr.factor = f
 		} else {
-			a.warn("price %s (%d) not moved to %d: the %s index has no level for both years; used as a %d price", code, q.Year, a.in.Year, q.Index, q.Year)
+			a.warn("%s (%d) not moved to %d: the %s index has no level for both years; used as a %d price", code, q.Year, a.in.Year, q.Index, q.Year)
 		}
 	}
 	return pr
@@ -362,8 +362,11 @@ func (a *acct) indicator(ind Indicator) {
 	case SoilRetention:
 		qs := a.quantities(ind, "", "t", func(e Ecosystem, x EcoInputs) (float64, bool) {
 			s := x.Soil
+			if s.R == 0 && s.K == 0 && s.LS == 0 {
+				return 0, false // no soil (water surface, sealed land): nothing retained
+			}
 			if s.R == 0 || s.K == 0 || s.LS == 0 {
-				a.need("ecosystems."+string(e)+".soil", ind, "RUSLE factors R, K and LS")
+				a.need("ecosystems."+string(e)+".soil", ind, "all three RUSLE factors R, K and LS (some are zero)")
 				return 0, false
 			}
 			return SoilRetentionT(s.R, s.K, s.LS, s.C, s.P, x.AreaKm2*100), true
