@@ -2,6 +2,7 @@ package gep
 
 import (
 	"bytes"
+	"compress/zlib"
 	"math"
 	"os"
 	"path/filepath"
@@ -71,10 +72,50 @@ func TestGeoTIFFRoundTrip(t *testing.T) {
 	}
 }
 
-// TestGeoTIFFHandMade reads a big-endian tiled int16 file with LZW-free
-// horizontal predictor and PixelIsPoint, written byte by byte here, so the
-// reader is not only checked against its own writer.
+// TestGeoTIFFHandMade reads big-endian tiled int16 files with PixelIsPoint,
+// one with the horizontal predictor and one Deflate-compressed, written byte
+// by byte here, so the reader is not only checked against its own writer.
 func TestGeoTIFFHandMade(t *testing.T) {
+	be := func(v ...uint16) []byte {
+		var b []byte
+		for _, x := range v {
+			b = append(b, byte(x>>8), byte(x))
+		}
+		return b
+	}
+	// One 2×2 tile of int16 for a 2×2 image: values 10, 7 / −3, 5, stored
+	// raw with the horizontal predictor as 10, −3 / −3, 8, or plain and
+	// Deflate-compressed.
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(be(10, 7, 0xFFFD, 5))
+	zw.Close()
+	for _, v := range []struct {
+		name       string
+		pix        []byte
+		comp, pred uint16
+	}{{"predictor", be(10, 0xFFFD, 0xFFFD, 8), 1, 2}, {"deflate", z.Bytes(), 8, 1}} {
+		t.Run(v.name, func(t *testing.T) { readHandMade(t, handMade(v.pix, v.comp, v.pred)) })
+	}
+}
+
+func readHandMade(t *testing.T, file []byte) {
+	r, err := ReadGeoTIFF(bytes.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Grid{EPSG: 32650, Projected: true, OriginX: 500000, OriginY: 3100030, PixelWidth: 30, PixelHeight: 30, Width: 2, Height: 2}
+	if r.Grid != want {
+		t.Errorf("grid %+v, want %+v", r.Grid, want)
+	}
+	if got := r.Int; len(got) != 4 || got[0] != 10 || got[1] != 7 || got[2] != -3 || got[3] != 5 {
+		t.Errorf("samples %v, want [10 7 -3 5]", got)
+	}
+}
+
+// handMade builds a big-endian, tiled, PixelIsPoint GeoTIFF of one 2×2 int16
+// tile in EPSG:32650 byte by byte.
+func handMade(pix []byte, comp, pred uint16) []byte {
 	be := func(v ...uint16) []byte {
 		var b []byte
 		for _, x := range v {
@@ -93,9 +134,6 @@ func TestGeoTIFFHandMade(t *testing.T) {
 		}
 		return b
 	}
-	// One 2×2 tile of int16 for a 2×2 image: values 10, 7 / −3, 5 stored with
-	// the horizontal predictor as 10, −3 / −3, 8.
-	pix := be(10, uint16(0xFFFD), 0xFFFD, 8)
 	scale := f64(30, 30, 0)
 	tie := f64(0, 0, 0, 500015, 3100015, 0) // PixelIsPoint: centre of pixel (0,0)
 	keys := be(1, 1, 0, 3, 1024, 0, 1, 1, 1025, 0, 1, 2, 3072, 0, 1, 32650)
@@ -105,9 +143,9 @@ func TestGeoTIFFHandMade(t *testing.T) {
 		val      []byte // inline (≤ 4 bytes) or out of line
 	}
 	ents := []ent{
-		{256, 3, 1, be(2, 0)}, {257, 3, 1, be(2, 0)}, {258, 3, 1, be(16, 0)}, {259, 3, 1, be(1, 0)},
-		{277, 3, 1, be(1, 0)}, {317, 3, 1, be(2, 0)}, {322, 3, 1, be(2, 0)}, {323, 3, 1, be(2, 0)},
-		{324, 4, 1, nil}, {325, 4, 1, be32(8)}, {339, 3, 1, be(2, 0)},
+		{256, 3, 1, be(2, 0)}, {257, 3, 1, be(2, 0)}, {258, 3, 1, be(16, 0)}, {259, 3, 1, be(comp, 0)},
+		{277, 3, 1, be(1, 0)}, {317, 3, 1, be(pred, 0)}, {322, 3, 1, be(2, 0)}, {323, 3, 1, be(2, 0)},
+		{324, 4, 1, nil}, {325, 4, 1, be32(uint32(len(pix)))}, {339, 3, 1, be(2, 0)},
 		{33550, 12, 3, scale}, {33922, 12, 6, tie}, {34735, 3, 16, keys},
 	}
 	ifd := 8
@@ -133,17 +171,7 @@ func TestGeoTIFFHandMade(t *testing.T) {
 	file = append(file, 0, 0, 0, 0)
 	file = append(file, extra...)
 	file = append(file, pix...)
-	r, err := ReadGeoTIFF(bytes.NewReader(file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := Grid{EPSG: 32650, Projected: true, OriginX: 500000, OriginY: 3100030, PixelWidth: 30, PixelHeight: 30, Width: 2, Height: 2}
-	if r.Grid != want {
-		t.Errorf("grid %+v, want %+v", r.Grid, want)
-	}
-	if got := r.Int; len(got) != 4 || got[0] != 10 || got[1] != 7 || got[2] != -3 || got[3] != 5 {
-		t.Errorf("samples %v, want [10 7 -3 5]", got)
-	}
+	return file
 }
 
 func TestGeoTIFFRefused(t *testing.T) {
