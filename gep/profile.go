@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"cifp"
 	"cifp/internal/datafile"
 )
 
@@ -217,14 +218,15 @@ func Profiles() []*Profile {
 	return append([]*Profile(nil), ps...)
 }
 
-// LookupProfile returns the embedded profile whose version or ID is v.
+// LookupProfile returns the embedded profile whose version or ID is v, or
+// a *cifp.Error with code ENOTFOUND.
 func LookupProfile(v string) (*Profile, error) {
 	for _, p := range Profiles() {
 		if p.Version == v || p.ID == v {
 			return p, nil
 		}
 	}
-	return nil, fmt.Errorf("gep: no profile %q", v)
+	return nil, cifp.Errorf(cifp.ENOTFOUND, "gep: no profile %q", v)
 }
 
 // ParseProfile reads and checks a profile against the price index. Every
