@@ -409,7 +409,42 @@ func (s *Service) computeYear(ctx context.Context, tx *store.Tx, year int, orgs 
 			}
 		}
 	}
+	if err := summarise(ctx, tx, year, orgs); err != nil {
+		return 0, err
+	}
 	return len(all), nil
+}
+
+// summarise keeps the summaries the cockpit reads after a year's accounts
+// changed: the year's account cells, and the intensity change of the
+// changed accounts and of the same enterprises' accounts of the next year.
+func summarise(ctx context.Context, tx *store.Tx, year int, orgs map[int64]bool) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM account_cells WHERE year = ?`, year); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO account_cells (year, division, grade, level, quality, accounts, emissions)
+		SELECT year, division, COALESCE(grade, 0), level, quality, COUNT(*), SUM(emissions) FROM accounts WHERE year = ?
+		GROUP BY year, division, COALESCE(grade, 0), level, quality`, year); err != nil {
+		return err
+	}
+	const change = `UPDATE accounts SET intensity_change = (
+		SELECT (accounts.intensity - b.intensity) / b.intensity FROM accounts b
+		WHERE b.org_id = accounts.org_id AND b.year = accounts.year - 1 AND b.intensity > 0) WHERE year IN (?, ?)`
+	if orgs == nil {
+		_, err := tx.Exec(ctx, change, year, year+1)
+		return err
+	}
+	ids := make([]any, 0, len(orgs))
+	for id := range orgs {
+		ids = append(ids, id)
+	}
+	for start := 0; start < len(ids); start += 500 {
+		part := ids[start:min(start+500, len(ids))]
+		if _, err := tx.Exec(ctx, change+` AND org_id IN (`+placeholders(len(part))+`)`, append([]any{year, year + 1}, part...)...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var accountCols = []string{"org_id", "year", "industry", "division", "scope1", "scope2", "total", "avoided",

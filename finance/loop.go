@@ -15,6 +15,7 @@ type LoopInput struct {
 	ProjectID    int64               `json:"project_id"`
 	ProjectCode  string              `json:"project_code"`
 	ProjectName  string              `json:"project_name"`
+	County       string              `json:"county"` // the project's
 	BorrowerID   int64               `json:"borrower_id"`
 	Borrower     string              `json:"borrower"`
 	ExpectedTCO2 float64             `json:"expected_tco2"` // the project's expected annual reduction at screening
@@ -120,7 +121,7 @@ func (s *Service) LoopRows(ctx context.Context, latestYear int) ([]LoopRow, erro
 			return nil, err
 		}
 		first, _ := time.ParseInLocation(time.DateOnly, g.first, China)
-		in := LoopInput{ProjectID: p.ID, ProjectCode: p.Code, ProjectName: p.Name, BorrowerID: g.borrower, Borrower: p.OrgName,
+		in := LoopInput{ProjectID: p.ID, ProjectCode: p.Code, ProjectName: p.Name, County: p.County, BorrowerID: g.borrower, Borrower: p.OrgName,
 			ExpectedTCO2: p.AnnualTCO2, Finance: g.amount, FirstLoan: first}
 		if g.borrower != 0 {
 			before, err := s.carbon.Performances(sys, []int64{g.borrower}, first.Year()-1)

@@ -193,8 +193,13 @@ func (s *Service) Warnings(ctx context.Context, year int) ([]WarningRecord, erro
 }
 
 func (s *Service) warningList(ctx context.Context, cond string, args ...any) ([]WarningRecord, error) {
+	return s.warningsOrdered(ctx, cond+` ORDER BY w.decision <> '', w.id`, args...)
+}
+
+// warningsOrdered reads the warnings of a condition with its own order.
+func (s *Service) warningsOrdered(ctx context.Context, condOrder string, args ...any) ([]WarningRecord, error) {
 	rows, err := s.db.Query(ctx, `SELECT w.id, w.org_id, w.borrower_id, o.name, w.year, w.reasons, w.action, w.decision, w.comment, w.decided_at, w.created_at
-		FROM loan_warnings w JOIN orgs o ON o.id = w.borrower_id WHERE `+cond+` ORDER BY w.decision <> '', w.id`, args...)
+		FROM loan_warnings w JOIN orgs o ON o.id = w.borrower_id WHERE `+condOrder, args...)
 	if err != nil {
 		return nil, err
 	}

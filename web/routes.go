@@ -2,11 +2,13 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"cifp"
 	"cifp/audit"
 	"cifp/auth"
 	"cifp/carbon"
+	"cifp/cockpit"
 	"cifp/finance"
 	"cifp/org"
 	"cifp/project"
@@ -281,6 +283,13 @@ func (s *Server) registerRoutes() {
 		Query: []Param{{Name: "format", Desc: "xlsx (default) or csv"}}, Produces: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, s.submissionTemplate(policyKind))
 	s.handle("GET /api/v1/finance/instruments/template", submissionReaders, APIDoc{Tag: "finance", Summary: "The empty other-instruments file (.xlsx with 说明, or .csv)",
 		Query: []Param{{Name: "format", Desc: "xlsx (default) or csv"}}, Produces: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, s.submissionTemplate(instrumentKind))
+	s.handle("GET /api/v1/cockpit/enterprise", roles(cifp.RoleEnterprise), APIDoc{Tag: "cockpit", Summary: "An enterprise's own view: its carbon accounts of the last three years, credit score, projects, needs and loans",
+		Response: cockpit.Enterprise{}}, s.apiCockpitEnterprise)
+	s.handle("GET /api/v1/cockpit/{panel}", cockpitReaders, APIDoc{Tag: "cockpit", Summary: "A cockpit panel (credit, trend, breakdown?by=, map?indicator=, carbon, pipeline, matching, warnings, loop) for the filter, each figure with its definition, scope, data date and quality: the regulators the city's, an institution its own",
+		Query: append(append([]Param{}, cockpitQuery...), Param{Name: "by", Desc: "breakdown: institution, county, class (default), sector or climate_type"},
+			Param{Name: "indicator", Desc: "map: " + strings.Join(cockpit.MapIndicators, ", ")})}, s.apiCockpitPanel)
+	s.handle("GET /api/v1/cockpit/{panel}/export", cockpitReaders, APIDoc{Tag: "cockpit", Summary: "A cockpit panel's data as .xlsx, with its definition, scope, data date and quality",
+		Query: cockpitQuery, Produces: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, s.apiCockpitExport)
 	s.handle("GET /api/v1/notifications", loggedIn, APIDoc{Tag: "notifications", Summary: "The caller's latest in-app notifications and the unread count",
 		Query: []Param{{Name: "limit", Desc: "1–200, default 50"}}, Response: notificationList{}}, s.apiNotifications)
 	s.handle("POST /api/v1/notifications/read", loggedIn, APIDoc{Tag: "notifications", Summary: "Mark one of the caller's notifications read, or all with id 0",

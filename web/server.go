@@ -23,6 +23,7 @@ import (
 	"cifp"
 	"cifp/auth"
 	"cifp/carbon"
+	"cifp/cockpit"
 	"cifp/finance"
 	"cifp/internal/signed"
 	"cifp/org"
@@ -71,6 +72,7 @@ type Server struct {
 	carbon   *carbon.Service
 	projects *project.Service
 	finance  *finance.Service
+	cockpit  *cockpit.Service
 	signer   *signed.Signer
 	log      *slog.Logger
 	pages    map[string]map[string]pageTemplate // lang → name → template
@@ -101,6 +103,7 @@ func New(cfg Config, db *store.DB, svc Services) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, db: db, orgs: svc.Orgs, auth: svc.Auth, carbon: svc.Carbon, projects: svc.Projects, finance: svc.Finance, log: cfg.Logger,
+		cockpit:     cockpit.NewService(svc.Finance, svc.Carbon, svc.Projects),
 		mux:         http.NewServeMux(),
 		ipLimiter:   auth.NewLimiter(cfg.LoginLimit*3, cfg.LoginWindow),
 		userLimiter: auth.NewLimiter(cfg.LoginLimit, cfg.LoginWindow),

@@ -1,0 +1,36 @@
+-- 0005: the cockpit (可视化驾驶舱): maintained summaries and indexes, so that
+-- its aggregates over a city's full data are indexed reads.
+-- Keep in step with ../sqlite/0005_cockpit.sql: same tables, columns and indexes.
+
+-- The carbon accounts of a year summed by county, grade (0: none), level and
+-- data quality: replaced whenever the year's accounts are computed.
+CREATE TABLE account_cells (
+    year      INTEGER NOT NULL,
+    division  TEXT    NOT NULL,
+    grade     INTEGER NOT NULL,
+    level     TEXT    NOT NULL,
+    quality   TEXT    NOT NULL,
+    accounts  INTEGER NOT NULL,
+    emissions DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (year, division, grade, level, quality)
+);
+
+-- An account's relative change of intensity from the year before,
+-- (L − L_prev) / L_prev; NULL without both. Kept when either year is
+-- computed; the fastest improvers are the lowest.
+ALTER TABLE accounts ADD COLUMN intensity_change DOUBLE PRECISION;
+
+CREATE INDEX accounts_emissions ON accounts (year, emissions);
+CREATE INDEX accounts_improvers ON accounts (year, intensity_change);
+CREATE INDEX accounts_summary ON accounts (year, division, grade, level, quality, emissions);
+CREATE INDEX loans_borrower_id ON loans (borrower_id, month);
+CREATE INDEX loans_project ON loans (project_id) WHERE project_id IS NOT NULL;
+CREATE INDEX loan_warnings_year ON loan_warnings (year, org_id);
+
+-- Fill both from the accounts there are.
+INSERT INTO account_cells (year, division, grade, level, quality, accounts, emissions)
+    SELECT year, division, COALESCE(grade, 0), level, quality, COUNT(*), SUM(emissions)
+    FROM accounts GROUP BY year, division, COALESCE(grade, 0), level, quality;
+UPDATE accounts SET intensity_change = (
+    SELECT (accounts.intensity - b.intensity) / b.intensity FROM accounts b
+    WHERE b.org_id = accounts.org_id AND b.year = accounts.year - 1 AND b.intensity > 0);

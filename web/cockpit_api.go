@@ -1,0 +1,180 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/xuri/excelize/v2"
+
+	"cifp"
+	"cifp/cockpit"
+	"cifp/finance"
+)
+
+// cockpitReaders may open the cockpit: the regulators the city's, an
+// institution its own; an enterprise has its own view.
+var cockpitReaders = roles(cifp.RoleAdmin, cifp.RoleRegulator, cifp.RoleFinance)
+
+// cockpitQuery are the cockpit's filters, as its URL carries them.
+var cockpitQuery = []Param{
+	{Name: "month", Desc: "month-end of the loan statistics, YYYY-MM; default: the latest"},
+	{Name: "year", Desc: "year of the carbon accounts; default: the latest"},
+	{Name: "county", Desc: "GB/T 2260 county"},
+	{Name: "class", Desc: `green class "catalogue/class" (e.g. 2025/3)`},
+	{Name: "institution", Desc: "lending institution's organisation id (an institution: its own)"},
+	{Name: "grade", Desc: "carbon-efficiency grade 1–5"},
+}
+
+// cockpitFilter reads the cockpit's filter from the query.
+func cockpitFilter(r *http.Request) (cockpit.Filter, error) {
+	q := r.URL.Query()
+	f := cockpit.Filter{Month: q.Get("month"), County: q.Get("county"), Class: q.Get("class")}
+	var errs []cifp.FieldError
+	for _, p := range []struct {
+		name string
+		dst  *int
+	}{{"year", &f.Year}, {"grade", &f.Grade}} {
+		if v := q.Get(p.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				errs = append(errs, cifp.FieldError{Field: p.name, Value: v, Message: "is not a whole number"})
+			}
+			*p.dst = n
+		}
+	}
+	if v := q.Get("institution"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			errs = append(errs, cifp.FieldError{Field: "institution", Value: v, Message: "is not an organisation id"})
+		}
+		f.Institution = id
+	}
+	if len(errs) > 0 {
+		return f, cifp.Invalid("bad cockpit filter", errs...)
+	}
+	return f, f.Check()
+}
+
+// tabler is a cockpit panel: its data as rows for the export.
+type tabler interface{ Table() cockpit.Table }
+
+// cockpitPanels are the panels by name, each read with the request's filter.
+var cockpitPanels = map[string]func(s *Server, ctx context.Context, f cockpit.Filter, r *http.Request) (tabler, error){
+	"credit": func(s *Server, ctx context.Context, f cockpit.Filter, _ *http.Request) (tabler, error) {
+		return s.cockpit.Credit(ctx, f)
+	},
+	"trend": func(s *Server, ctx context.Context, f cockpit.Filter, _ *http.Request) (tabler, error) {
+		return s.cockpit.Trend(ctx, f)
+	},
+	"breakdown": func(s *Server, ctx context.Context, f cockpit.Filter, r *http.Request) (tabler, error) {
+		by := r.URL.Query().Get("by")
+		if by == "" {
+			by = string(finance.ByClass)
+		}
+		return s.cockpit.Breakdown(ctx, f, finance.Dimension(by))
+	},
+	"map": func(s *Server, ctx context.Context, f cockpit.Filter, r *http.Request) (tabler, error) {
+		return s.cockpit.Map(ctx, f, r.URL.Query().Get("indicator"))
+	},
+	"carbon": func(s *Server, ctx context.Context, f cockpit.Filter, _ *http.Request) (tabler, error) {
+		return s.cockpit.Carbon(ctx, f)
+	},
+	"pipeline": func(s *Server, ctx context.Context, f cockpit.Filter, _ *http.Request) (tabler, error) {
+		return s.cockpit.Pipeline(ctx, f)
+	},
+	"matching": func(s *Server, ctx context.Context, f cockpit.Filter, _ *http.Request) (tabler, error) {
+		return s.cockpit.Matching(ctx, f)
+	},
+	"warnings": func(s *Server, ctx context.Context, f cockpit.Filter, _ *http.Request) (tabler, error) {
+		return s.cockpit.Warnings(ctx, f)
+	},
+	"loop": func(s *Server, ctx context.Context, f cockpit.Filter, _ *http.Request) (tabler, error) {
+		return s.cockpit.Loop(ctx, f)
+	},
+}
+
+// CockpitPanels are the names of the cockpit's panel endpoints, for the
+// benchmark: /api/v1/cockpit/{name}.
+var CockpitPanels = []string{"credit", "trend", "breakdown", "map", "carbon", "pipeline", "matching", "warnings", "loop"}
+
+// apiCockpitPanel is GET /api/v1/cockpit/{panel}.
+func (s *Server) apiCockpitPanel(w http.ResponseWriter, r *http.Request) {
+	p, err := s.cockpitPanel(r, r.PathValue("panel"))
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) cockpitPanel(r *http.Request, name string) (tabler, error) {
+	read, ok := cockpitPanels[name]
+	if !ok {
+		return nil, cifp.Errorf(cifp.ENOTFOUND, "no cockpit panel %q (one of %v)", name, CockpitPanels)
+	}
+	f, err := cockpitFilter(r)
+	if err != nil {
+		return nil, err
+	}
+	return read(s, r.Context(), f, r)
+}
+
+// apiCockpitExport is GET /api/v1/cockpit/{panel}/export: the panel's data
+// as .xlsx, with its definition, scope, data date and quality.
+func (s *Server) apiCockpitExport(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("panel")
+	p, err := s.cockpitPanel(r, name)
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	buf, err := writeTable(p.Table())
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	sendFile(w, "cockpit-"+name+".xlsx", buf.Bytes())
+}
+
+// writeTable writes a panel's table into an .xlsx: the rows on the first
+// sheet, the meta on 说明.
+func writeTable(t cockpit.Table) (*bytes.Buffer, error) {
+	x := excelize.NewFile()
+	defer x.Close()
+	const sheet = "数据"
+	x.SetSheetName("Sheet1", sheet)
+	x.SetCellValue(sheet, "A1", t.Title)
+	x.SetSheetRow(sheet, "A2", &t.Header)
+	for i, row := range t.Rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+3)
+		x.SetSheetRow(sheet, cell, &row)
+	}
+	x.SetColWidth(sheet, "A", "A", 28)
+	if _, err := x.NewSheet("说明"); err != nil {
+		return nil, err
+	}
+	for i, kv := range [][2]string{{"定义", t.Meta.Definition}, {"口径", t.Meta.Scope}, {"数据日期", t.Meta.AsOf}, {"数据质量", t.Meta.Quality}, {"来源", t.Meta.Source}} {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		row := []any{kv[0], kv[1]}
+		x.SetSheetRow("说明", cell, &row)
+	}
+	x.SetColWidth("说明", "B", "B", 80)
+	var buf bytes.Buffer
+	if err := x.Write(&buf); err != nil {
+		return nil, err
+	}
+	return &buf, nil
+}
+
+// apiCockpitEnterprise is GET /api/v1/cockpit/enterprise: an enterprise's
+// own view.
+func (s *Server) apiCockpitEnterprise(w http.ResponseWriter, r *http.Request) {
+	v, err := s.cockpit.Enterprise(r.Context())
+	if err != nil {
+		s.problem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
