@@ -2,10 +2,13 @@ package finance
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"time"
 
 	"cifp"
 	"cifp/carbon"
+	"cifp/store"
 )
 
 // LoopInput is a financed library project with its borrower's measured
@@ -88,9 +91,18 @@ func (s *Service) LoopRows(ctx context.Context, latestYear int) ([]LoopRow, erro
 		return nil, cifp.Errorf(cifp.EFORBIDDEN, "your role may not read financed projects")
 	}
 	// Each loan once, at its latest month-end; its amount is the finance.
-	rows, err := s.db.Query(ctx, `SELECT l.project_id, COALESCE(l.borrower_id, 0), SUM(l.amount), MIN(l.start_date) FROM loans l
-		WHERE l.project_id IS NOT NULL`+where+` AND l.month = (SELECT MAX(m.month) FROM loans m WHERE m.org_id = l.org_id AND m.loan_id = l.loan_id)
-		GROUP BY l.project_id, l.borrower_id ORDER BY l.project_id`, args...)
+	// The loans of projects are few, and the partial index loans_project
+	// holds all that is read of them, in the order of the grouping: the
+	// latest month of each loan is a streaming pick (SQLite takes a bare
+	// column's value from the row of the MAX; PostgreSQL says DISTINCT ON).
+	latest := `SELECT project_id, borrower_id, amount, start_date, MAX(month) FROM loans l WHERE project_id IS NOT NULL` + where +
+		` GROUP BY project_id, org_id, loan_id`
+	if s.db.D() == store.Postgres {
+		latest = `SELECT DISTINCT ON (project_id, org_id, loan_id) project_id, borrower_id, amount, start_date FROM loans l
+			WHERE project_id IS NOT NULL` + where + ` ORDER BY project_id, org_id, loan_id, month DESC`
+	}
+	rows, err := s.db.Query(ctx, `SELECT project_id, COALESCE(borrower_id, 0), SUM(amount), MIN(start_date) FROM (`+latest+`) x
+		GROUP BY project_id, COALESCE(borrower_id, 0) ORDER BY project_id, 2`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -110,32 +122,49 @@ func (s *Service) LoopRows(ctx context.Context, latestYear int) ([]LoopRow, erro
 	}
 	err = rows.Err()
 	rows.Close()
+	if err != nil || len(aggs) == 0 {
+		return []LoopRow{}, err
+	}
+	// The projects in one read, the borrowers' performances one read a
+	// year: the year before each first loan, and the latest.
+	sys := cifp.System.Context(ctx) // the figures are the lender's or the borrower's own: read through the services as the platform
+	ids := make([]int64, 0, len(aggs))
+	for _, g := range aggs {
+		ids = append(ids, g.project)
+	}
+	projects, err := s.projects.Briefs(sys, ids)
 	if err != nil {
 		return nil, err
 	}
-	sys := cifp.System.Context(ctx) // the figures are the lender's or the borrower's own: read through the services as the platform
-	out := []LoopRow{}
+	byYear := map[int][]int64{}
 	for _, g := range aggs {
-		p, err := s.projects.Get(sys, g.project)
-		if err != nil {
+		if g.borrower != 0 {
+			first, _ := time.ParseInLocation(time.DateOnly, g.first, China)
+			byYear[first.Year()-1] = append(byYear[first.Year()-1], g.borrower)
+			byYear[latestYear] = append(byYear[latestYear], g.borrower)
+		}
+	}
+	perf := map[int]map[int64]carbon.Performance{}
+	for y, borrowers := range byYear {
+		slices.Sort(borrowers)
+		if perf[y], err = s.carbon.Performances(sys, slices.Compact(borrowers), y); err != nil {
 			return nil, err
+		}
+	}
+	out := make([]LoopRow, 0, len(aggs))
+	for _, g := range aggs {
+		p, ok := projects[g.project]
+		if !ok {
+			return nil, fmt.Errorf("loop: project %d of a loan is not in the library", g.project)
 		}
 		first, _ := time.ParseInLocation(time.DateOnly, g.first, China)
 		in := LoopInput{ProjectID: p.ID, ProjectCode: p.Code, ProjectName: p.Name, County: p.County, BorrowerID: g.borrower, Borrower: p.OrgName,
 			ExpectedTCO2: p.AnnualTCO2, Finance: g.amount, FirstLoan: first}
 		if g.borrower != 0 {
-			before, err := s.carbon.Performances(sys, []int64{g.borrower}, first.Year()-1)
-			if err != nil {
-				return nil, err
-			}
-			if b, ok := before[g.borrower]; ok {
+			if b, ok := perf[first.Year()-1][g.borrower]; ok {
 				in.Before = &b
 			}
-			after, err := s.carbon.Performances(sys, []int64{g.borrower}, latestYear)
-			if err != nil {
-				return nil, err
-			}
-			if x, ok := after[g.borrower]; ok {
+			if x, ok := perf[latestYear][g.borrower]; ok {
 				in.After = &x
 			}
 		}

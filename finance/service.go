@@ -24,12 +24,13 @@ type Service struct {
 	carbon   *carbon.Service
 	projects *project.Service
 	Now      func() time.Time
+	cells    *cellCache // the statistics cells read, by month
 }
 
 // NewService returns the finance service; it reads carbon grades and
 // library projects through their services.
 func NewService(db *store.DB, c *carbon.Service, p *project.Service) *Service {
-	return &Service{db: db, carbon: c, projects: p, Now: store.Now}
+	return &Service{db: db, carbon: c, projects: p, Now: store.Now, cells: &cellCache{}}
 }
 
 func jsonText(v any) string {

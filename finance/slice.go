@@ -54,12 +54,10 @@ func (f Slice) Check() error {
 // IsZero reports whether the slice is the whole book.
 func (f Slice) IsZero() bool { return f == Slice{} }
 
-// Apply returns the cells of the slice: a pure function, so that the
-// statistics of a slice are Table's of Apply's cells.
+// Apply returns the cells of the slice, copies that the caller may keep:
+// a pure function, so that the statistics of a slice are Table's of
+// Apply's cells.
 func (f Slice) Apply(cells []Cell) []Cell {
-	if f.IsZero() {
-		return cells
-	}
 	out := make([]Cell, 0, len(cells))
 	for _, c := range cells {
 		if (f.County != "" && c.County != f.County) || (f.Institution != 0 && c.InstitutionID != f.Institution) ||

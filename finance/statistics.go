@@ -36,7 +36,16 @@ func summarise(ctx context.Context, tx *store.Tx, month string, org int64) error
 	if _, err := tx.Exec(ctx, `DELETE FROM loan_cells WHERE month = ? AND org_id = ?`, month, org); err != nil {
 		return err
 	}
-	_, err := tx.Exec(ctx, cellsInsert+` AND month = ? AND org_id = ?`+cellsGroup, month, org)
+	if _, err := tx.Exec(ctx, cellsInsert+` AND month = ? AND org_id = ?`+cellsGroup, month, org); err != nil {
+		return err
+	}
+	return bumpCells(ctx, tx)
+}
+
+// bumpCells raises the version of the statistics cells, in the transaction
+// that changed them.
+func bumpCells(ctx context.Context, tx *store.Tx) error {
+	_, err := tx.Exec(ctx, `UPDATE loan_cells_version SET version = version + 1 WHERE id = 1`)
 	return err
 }
 
@@ -59,14 +68,16 @@ func (s *Service) storeCells(ctx context.Context, tx *store.Tx, month string, or
 // copyCells writes cells into loan_cells.
 func copyCells(ctx context.Context, tx *store.Tx, cells []Cell) error {
 	i := 0
-	_, err := tx.CopyRows(ctx, "loan_cells", cellColumns, func() ([]any, bool) {
+	if _, err := tx.CopyRows(ctx, "loan_cells", cellColumns, func() ([]any, bool) {
 		if i == len(cells) {
 			return nil, false
 		}
 		i++
 		return cells[i-1].values(), true
-	})
-	return err
+	}); err != nil {
+		return err
+	}
+	return bumpCells(ctx, tx)
 }
 
 // Recompute rebuilds every statistics cell from the loan book (admin):
@@ -242,7 +253,7 @@ func (s *Service) monthCells(ctx context.Context, month string) ([]Cell, error) 
 }
 
 // Cells returns the statistics cells of the months: an institution its
-// own, regulators and admins the whole city.
+// own, regulators and admins the whole city, narrowed by the slice.
 func (s *Service) Cells(ctx context.Context, f Slice, months ...string) ([]Cell, error) {
 	a, err := cifp.MustActor(ctx)
 	if err != nil {
@@ -251,52 +262,24 @@ func (s *Service) Cells(ctx context.Context, f Slice, months ...string) ([]Cell,
 	if err := f.Check(); err != nil {
 		return nil, err
 	}
-	if len(months) == 0 {
-		return nil, nil
-	}
-	args := make([]any, 0, len(months)+1)
-	for _, m := range months {
-		args = append(args, m)
-	}
-	q := `SELECT month, org_id, county, green_class, catalogue, sector, climate_type, loans, balance, new_loans, attributed_tco2
-		FROM loan_cells WHERE month IN (` + marks(len(months)) + `)`
 	switch {
 	case a.Role.CityWide():
 	case a.Role == cifp.RoleFinance:
-		q += ` AND org_id = ?`
-		args = append(args, a.OrgID)
+		if f.Institution != 0 && f.Institution != a.OrgID {
+			return []Cell{}, nil
+		}
+		f.Institution = a.OrgID
 	default:
 		return nil, cifp.Errorf(cifp.EFORBIDDEN, "your role may not read green-credit statistics")
 	}
-	// The book's narrowing is done by the index; the class's in Apply.
-	if f.County != "" {
-		q += ` AND county = ?`
-		args = append(args, f.County)
+	if len(months) == 0 {
+		return nil, nil
 	}
-	if f.Institution != 0 {
-		q += ` AND org_id = ?`
-		args = append(args, f.Institution)
-	}
-	if f.Sector != "" {
-		q += ` AND sector = ?`
-		args = append(args, f.Sector)
-	}
-	rows, err := s.db.Query(ctx, q, args...)
+	all, err := s.cells.months(ctx, s.db, months)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Cell
-	for rows.Next() {
-		var c Cell
-		if err := rows.Scan(&c.Month, &c.InstitutionID, &c.County, &c.Class, &c.Catalogue, &c.Sector, &c.ClimateType, &c.Loans, &c.Balance,
-			&c.NewLoans, &c.AttributedTCO2); err != nil {
-			return nil, err
-		}
-		c.Green = c.Class != ""
-		out = append(out, c)
-	}
-	return f.Apply(out), rows.Err()
+	return f.Apply(all), nil
 }
 
 // LatestMonth returns the latest month with statistics in the actor's

@@ -84,3 +84,48 @@ func (s *Service) byStatus(ctx context.Context, f Filter) (map[string]Stage, err
 	}
 	return out, rows.Err()
 }
+
+// Brief is a project's name, place, owner and expected reduction: what a
+// list of many projects (the financing loop) shows of each.
+type Brief struct {
+	ID         int64   `json:"id"`
+	Code       string  `json:"code"`
+	Name       string  `json:"name"`
+	County     string  `json:"county"`
+	OrgID      int64   `json:"org_id"`
+	OrgName    string  `json:"org_name"`
+	AnnualTCO2 float64 `json:"annual_tco2"`
+}
+
+// Briefs returns the briefs of the projects the actor may see among ids.
+func (s *Service) Briefs(ctx context.Context, ids []int64) (map[int64]Brief, error) {
+	a, err := cifp.MustActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]Brief, len(ids))
+	for start := 0; start < len(ids); start += 1000 {
+		where, args, err := s.where(a, Filter{IDs: ids[start:min(start+1000, len(ids))]})
+		if err != nil {
+			return nil, err
+		}
+		rows, err := s.db.Query(ctx, `SELECT p.id, p.code, p.name, p.county, p.org_id, o.name, p.annual_tco2`+projectFrom+where, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var b Brief
+			if err := rows.Scan(&b.ID, &b.Code, &b.Name, &b.County, &b.OrgID, &b.OrgName, &b.AnnualTCO2); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[b.ID] = b
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -146,6 +146,7 @@ type Filter struct {
 	Library      bool     // only projects in the library (admitted and after)
 	Recommended  bool     // only those recommended to the national library
 	OrgID        int64    //
+	IDs          []int64  // only these projects (at most 10 000)
 	MinInvest    float64  // 万元
 	MaxInvest    float64  // 万元; 0 = no bound
 	MinReduction float64  // tCO2 per year
@@ -199,6 +200,16 @@ func (s *Service) where(a cifp.Actor, f Filter) (string, []any, error) {
 	}
 	if f.OrgID > 0 {
 		add(`p.org_id = ?`, f.OrgID)
+	}
+	if len(f.IDs) > 0 {
+		if len(f.IDs) > 10_000 {
+			return "", nil, cifp.Errorf(cifp.EINVALID, "at most 10 000 project ids at once")
+		}
+		ids := make([]any, len(f.IDs))
+		for i, id := range f.IDs {
+			ids[i] = id
+		}
+		add(`p.id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`)`, ids...)
 	}
 	if f.MinInvest > 0 {
 		add(`p.investment >= ?`, f.MinInvest)

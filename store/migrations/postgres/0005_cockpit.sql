@@ -24,8 +24,11 @@ CREATE INDEX accounts_emissions ON accounts (year, emissions);
 CREATE INDEX accounts_improvers ON accounts (year, intensity_change);
 CREATE INDEX accounts_summary ON accounts (year, division, grade, level, quality, emissions);
 CREATE INDEX loans_borrower_id ON loans (borrower_id, month);
-CREATE INDEX loans_project ON loans (project_id) WHERE project_id IS NOT NULL;
+CREATE INDEX loans_project ON loans (project_id, org_id, loan_id, month, borrower_id, amount, start_date) WHERE project_id IS NOT NULL;
 CREATE INDEX loan_warnings_year ON loan_warnings (year, org_id);
+-- Lenders read borrowers' carbon performance in bulk: from the index, not the
+-- wide rows with their detail.
+CREATE INDEX accounts_performance ON accounts (org_id, year, grade, level, intensity, quality, emissions);
 
 -- Fill both from the accounts there are.
 INSERT INTO account_cells (year, division, grade, level, quality, accounts, emissions)
@@ -34,3 +37,12 @@ INSERT INTO account_cells (year, division, grade, level, quality, accounts, emis
 UPDATE accounts SET intensity_change = (
     SELECT (accounts.intensity - b.intensity) / b.intensity FROM accounts b
     WHERE b.org_id = accounts.org_id AND b.year = accounts.year - 1 AND b.intensity > 0);
+
+-- The version of the statistics cells (loan_cells): raised in every
+-- transaction that changes them, so that a server may keep the cells it
+-- read until the version moves.
+CREATE TABLE loan_cells_version (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    version BIGINT  NOT NULL
+);
+INSERT INTO loan_cells_version (id, version) VALUES (1, 1);
