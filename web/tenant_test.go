@@ -441,6 +441,30 @@ func TestTenantIsolation(t *testing.T) {
 			"POST /api/v1/carbon/recompute": func(auth.User) []tcase {
 				return []tcase{{"POST", "/api/v1/carbon/recompute", map[string]any{"years": []int{2025}}, 403, false}}
 			},
+
+			// The cockpit: an institution its own loans (another institution
+			// named in the filter is refused), no carbon panel; an enterprise
+			// its own view only.
+			"GET /api/v1/cockpit/enterprise": func(u auth.User) []tcase {
+				if u.Role == cifp.RoleFinance {
+					return []tcase{{"GET", "/api/v1/cockpit/enterprise", nil, 403, false}}
+				}
+				return []tcase{{"GET", "/api/v1/cockpit/enterprise", nil, 200, true}}
+			},
+			"GET /api/v1/cockpit/{panel}": func(u auth.User) []tcase {
+				if u.Role == cifp.RoleEnterprise {
+					return []tcase{{"GET", "/api/v1/cockpit/credit", nil, 403, false}, {"GET", "/api/v1/cockpit/loop", nil, 403, false}}
+				}
+				cs := []tcase{{"GET", "/api/v1/cockpit/credit?institution=" + id(insurer.OrgID), nil, 403, false},
+					{"GET", "/api/v1/cockpit/carbon", nil, 403, false}}
+				for _, p := range []string{"credit", "trend", "breakdown?by=institution", "breakdown?by=county", "map?indicator=green_balance", "pipeline", "matching", "warnings?year=2025", "loop?year=2025"} {
+					cs = append(cs, tcase{"GET", "/api/v1/cockpit/" + p, nil, 200, true})
+				}
+				return cs
+			},
+			"GET /api/v1/cockpit/{panel}/export": func(u auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/cockpit/credit/export?institution=" + id(insurer.OrgID), nil, 403, false}}
+			},
 		}
 		for _, rt := range f.srv.Routes() {
 			if rt.Doc.Summary == "" {
@@ -597,6 +621,8 @@ func checkOwn(t *testing.T, f *fixture, name, path string, body []byte, u auth.U
 	switch {
 	case strings.HasPrefix(path, "/api/v1/finance/"):
 		checkOwnFinance(t, f, name, path, body, u)
+	case strings.HasPrefix(path, "/api/v1/cockpit/"):
+		checkOwnCockpit(t, f, name, path, body, u)
 	case strings.HasPrefix(path, "/api/v1/projects/counties"):
 		var rows []struct{ Projects int }
 		json.Unmarshal(body, &rows)
