@@ -56,6 +56,9 @@ type Options struct {
 	// books (after the projects, so that some loans finance them), the
 	// insurer's policies and a financing need of the first enterprise.
 	Finance bool
+	// Loans is how many loans the banks' books hold between them (each in
+	// every month-end it is outstanding); 0 for one an enterprise.
+	Loans int
 	// Projects is how many climate projects to put in the project library,
 	// bulk-imported for random enterprises; when above zero the first
 	// enterprise also gets a draft and a project under expert review.
@@ -88,6 +91,7 @@ type Result struct {
 	Projects                 int // climate projects in the library and the first enterprise's own
 	Loans                    int // loan-book rows of the banks' month-end submissions
 	Needs                    int // financing needs
+	Warnings                 int // early warnings the banks' lists recorded
 	Logins                   []Login
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -59,7 +60,8 @@ func loadFinance(ctx context.Context, db *store.DB, ents []org.Org, o Options, r
 	r := rand.New(rand.NewPCG(uint64(o.Seed)+11, pcgStream))
 	orgs := org.NewService(db)
 	svc := finance.NewService(db, carbon.NewService(db, orgs), project.NewService(db))
-	svc.Now = func() time.Time { return time.Date(2026, 1, 15, 2, 0, 0, 0, time.UTC) }
+	now := func() time.Time { return time.Date(2026, 1, 15, 2, 0, 0, 0, time.UTC) }
+	svc.Now = now
 	insts := map[string]cifp.Actor{}
 	rows, err := db.Query(ctx, `SELECT id, kind, name FROM orgs WHERE kind IN ('bank', 'insurer') ORDER BY id`)
 	if err != nil {
@@ -140,6 +142,9 @@ func loadFinance(ctx context.Context, db *store.DB, ents []org.Org, o Options, r
 	}
 	rs.Close()
 	perBank := max(20, len(ents)/8)
+	if o.Loans > 0 && len(banks) > 0 {
+		perBank = max(1, o.Loans/len(banks))
+	}
 	for bi, b := range banks {
 		var book []demoLoan
 		for i := 0; i < perBank; i++ {
@@ -226,5 +231,54 @@ func loadFinance(ctx context.Context, db *store.DB, ents []org.Org, o Options, r
 		}
 	}
 	res.Needs = 1
+
+	// More needs, one in 500 enterprises', posted through the last quarter
+	// of 2025: claimed by one to three banks, most contacted within hours
+	// or days, some never (overdue now).
+	defer func() { svc.Now = now }()
+	for i := 0; i < len(ents)/500; i++ {
+		var eid int64
+		if err := db.QueryRow(ctx, `SELECT id FROM orgs WHERE uscc = ?`, ents[r.IntN(len(ents))].USCC).Scan(&eid); err != nil {
+			return err
+		}
+		at := time.Date(2025, 10, 1, 1, 0, 0, 0, time.UTC).Add(time.Duration(i*(24*90/max(1, len(ents)/500))) * time.Hour)
+		svc.Now = func() time.Time { return at }
+		owner := cifp.Actor{UserID: ent.UserID, OrgID: eid, Username: "demo", Role: cifp.RoleEnterprise}
+		n, err := svc.PostNeed(owner.Context(ctx), finance.NeedInput{Amount: float64(100 + 50*r.IntN(40)), Tenor: 12 * (1 + r.IntN(5)),
+			Purpose: loanPurposes[r.IntN(len(loanPurposes))], Collateral: []string{"guarantee"}})
+		if err != nil {
+			return fmt.Errorf("demo: need: %w", err)
+		}
+		res.Needs++
+		for _, bi := range r.Perm(len(banks))[:1+r.IntN(min(3, len(banks)))] {
+			claimed := at.Add(time.Duration(1+r.IntN(48)) * time.Hour)
+			svc.Now = func() time.Time { return claimed }
+			c, err := svc.Claim(banks[bi].Context(ctx), n.ID, 0)
+			if err != nil {
+				return fmt.Errorf("demo: claim: %w", err)
+			}
+			if r.IntN(10) < 8 {
+				contacted := claimed.Add(time.Duration(1+r.IntN(120)) * time.Hour)
+				svc.Now = func() time.Time { return contacted }
+				if _, err := svc.Contact(banks[bi].Context(ctx), c.ID, "电话联系，了解用款计划"); err != nil {
+					return fmt.Errorf("demo: contact: %w", err)
+				}
+			}
+		}
+	}
+	svc.Now = now
+
+	// Each bank opens its early-warning list of the last year with
+	// accounts, which records the warnings.
+	if len(o.ActivityYears) > 0 {
+		year := slices.Max(o.ActivityYears)
+		for _, b := range banks {
+			ws, err := svc.Warnings(b.Context(ctx), year)
+			if err != nil {
+				return fmt.Errorf("demo: warnings: %w", err)
+			}
+			res.Warnings += len(ws)
+		}
+	}
 	return nil
 }

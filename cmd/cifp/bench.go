@@ -49,8 +49,13 @@ func parseYears(s string) ([]int, error) {
 	return out, nil
 }
 
-// lastYear is the default of --activity-years: the previous calendar year.
-func lastYear() string { return strconv.Itoa(time.Now().Year() - 1) }
+// lastYears is the default of --activity-years: the two calendar years
+// before this one, so that the demo has grade changes (early warnings) and
+// intensity changes (the cockpit's improvers).
+func lastYears() string {
+	y := time.Now().Year()
+	return strconv.Itoa(y-2) + "," + strconv.Itoa(y-1)
+}
 
 func runBench(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || (args[0] != "carbon" && args[0] != "finance") {

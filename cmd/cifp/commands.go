@@ -65,7 +65,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	dsn := dbFlag(fs)
 	seed := fs.Int64("seed", 1, "random seed: the same seed gives the same data")
 	n := fs.Int("enterprises", 2000, "number of enterprises, 10–100000")
-	activity := fs.String("activity-years", lastYear(), "years of monthly activity data to import and compute accounts for, e.g. 2024,2025, or none")
+	activity := fs.String("activity-years", lastYears(), "years of monthly activity data to import and compute accounts for, e.g. 2024,2025, or none")
 	projects := fs.Int("projects", 60, "climate projects in the project library (0 for none)")
 	fin := fs.Bool("finance", true, "load the banks' products, thirteen month-ends of loan books, the insurer's policies and a financing need")
 	quiet := fs.Bool("quiet", false, "no progress bar")

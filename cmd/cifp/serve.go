@@ -203,7 +203,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	np, _ := strconv.Atoi(getenv("CIFP_DEMO_PROJECTS", "60"))
 	fs.IntVar(&cfg.DemoProjects, "demo-projects", np, "climate projects in the demo project library (env CIFP_DEMO_PROJECTS)")
 	fs.BoolVar(&cfg.DemoFinance, "demo-finance", getenv("CIFP_DEMO_FINANCE", "1") != "0", "load the demo banks' products, loan books, policies and a financing need (env CIFP_DEMO_FINANCE=0 to skip)")
-	activityYears := fs.String("demo-activity-years", getenv("CIFP_DEMO_ACTIVITY_YEARS", lastYear()),
+	activityYears := fs.String("demo-activity-years", getenv("CIFP_DEMO_ACTIVITY_YEARS", lastYears()),
 		"years of demo activity data and carbon accounts, e.g. 2024,2025, or none (env CIFP_DEMO_ACTIVITY_YEARS)")
 	fs.BoolVar(&cfg.CookieSecure, "cookie-secure", getenv("CIFP_COOKIE_SECURE", "1") != "0",
 		"mark cookies Secure; browsers still accept them on http://localhost (env CIFP_COOKIE_SECURE=0 to turn off)")
