@@ -18,11 +18,12 @@ type cellCache struct {
 	byMonth map[string][]Cell
 }
 
-// months returns the cells of the months, reading from the database the
-// months not held at the current version. Cells read after the version
+// months returns the cells of each month (shared with the cache: read
+// them, never change them), reading from the database the months not held
+// at the current version. Cells read after the version
 // may be newer than it, never older: a later change raises the version
 // and empties the cache at the next read.
-func (c *cellCache) months(ctx context.Context, db *store.DB, months []string) ([]Cell, error) {
+func (c *cellCache) months(ctx context.Context, db *store.DB, months []string) ([][]Cell, error) {
 	var v int64
 	if err := db.QueryRow(ctx, `SELECT version FROM loan_cells_version WHERE id = 1`).Scan(&v); err != nil {
 		return nil, err
@@ -31,11 +32,11 @@ func (c *cellCache) months(ctx context.Context, db *store.DB, months []string) (
 	if c.version != v || c.byMonth == nil {
 		c.version, c.byMonth = v, map[string][]Cell{}
 	}
-	var out []Cell
+	var out [][]Cell
 	var missing []any
 	for _, m := range months {
 		if cs, ok := c.byMonth[m]; ok {
-			out = append(out, cs...)
+			out = append(out, cs)
 		} else {
 			missing = append(missing, m)
 		}
@@ -74,7 +75,7 @@ func (c *cellCache) months(ctx context.Context, db *store.DB, months []string) (
 	}
 	c.mu.Unlock()
 	for _, cs := range read {
-		out = append(out, cs...)
+		out = append(out, cs)
 	}
 	return out, nil
 }

@@ -57,8 +57,10 @@ func (f Slice) IsZero() bool { return f == Slice{} }
 // Apply returns the cells of the slice, copies that the caller may keep:
 // a pure function, so that the statistics of a slice are Table's of
 // Apply's cells.
-func (f Slice) Apply(cells []Cell) []Cell {
-	out := make([]Cell, 0, len(cells))
+func (f Slice) Apply(cells []Cell) []Cell { return f.appendTo(make([]Cell, 0, len(cells)), cells) }
+
+// appendTo appends the cells of the slice to out.
+func (f Slice) appendTo(out, cells []Cell) []Cell {
 	for _, c := range cells {
 		if (f.County != "" && c.County != f.County) || (f.Institution != 0 && c.InstitutionID != f.Institution) ||
 			(f.Sector != "" && c.Sector != f.Sector) {

@@ -275,11 +275,19 @@ func (s *Service) Cells(ctx context.Context, f Slice, months ...string) ([]Cell,
 	if len(months) == 0 {
 		return nil, nil
 	}
-	all, err := s.cells.months(ctx, s.db, months)
+	parts, err := s.cells.months(ctx, s.db, months)
 	if err != nil {
 		return nil, err
 	}
-	return f.Apply(all), nil
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	out := make([]Cell, 0, n)
+	for _, p := range parts {
+		out = f.appendTo(out, p)
+	}
+	return out, nil
 }
 
 // LatestMonth returns the latest month with statistics in the actor's

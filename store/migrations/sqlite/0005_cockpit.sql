@@ -20,8 +20,8 @@ CREATE TABLE account_cells (
 -- computed; the fastest improvers are the lowest.
 ALTER TABLE accounts ADD COLUMN intensity_change REAL;
 
-CREATE INDEX accounts_emissions ON accounts (year, emissions);
-CREATE INDEX accounts_improvers ON accounts (year, intensity_change);
+CREATE INDEX accounts_emissions ON accounts (year, emissions, division, grade, org_id, intensity, intensity_change);
+CREATE INDEX accounts_improvers ON accounts (year, intensity_change, division, grade, org_id, intensity, emissions);
 CREATE INDEX accounts_summary ON accounts (year, division, grade, level, quality, emissions);
 CREATE INDEX loans_borrower_id ON loans (borrower_id, month);
 CREATE INDEX loans_project ON loans (project_id, org_id, loan_id, month, borrower_id, amount, start_date) WHERE project_id IS NOT NULL;
