@@ -58,6 +58,9 @@ func lastYears() string {
 }
 
 func runBench(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "gep" {
+		return runBenchGEP(ctx, e, args[1:])
+	}
 	if len(args) == 0 || (args[0] != "carbon" && args[0] != "finance") {
 		fmt.Fprintln(e.stderr, "Usage: cifp bench carbon|finance [--db sqlite:PATH|postgres://…] [flags]\n\n"+
 			"  carbon   time the demo load, the bulk import of activity data against the database's own bulk\n"+

@@ -69,6 +69,7 @@ func init() {
 		{"user", "manage users: cifp user add | reset-password", runUser},
 		{"audit", "check the audit log: cifp audit verify", runAudit},
 		{"carbon", "carbon accounts: cifp carbon calc --in activity.csv (no database needed)", runCarbon},
+		{"gep", "GEP accounting: cifp gep run --region 331100 --year 2024 | template | import | export", runGEP},
 		{"bench", "time bulk import and recompute: cifp bench carbon|finance", runBench},
 		{"version", "print the version", runVersion},
 		{"help", "show this help", nil},
