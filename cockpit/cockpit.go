@@ -9,7 +9,6 @@ package cockpit
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -127,11 +126,4 @@ func monthsBack(m string, n int) string {
 		return m
 	}
 	return t.AddDate(0, -n, 0).Format("2006-01")
-}
-
-func pct(v *float64) string {
-	if v == nil {
-		return "—"
-	}
-	return fmt.Sprintf("%.2f%%", *v*100)
 }
