@@ -116,6 +116,14 @@ func (r RunSummary) GEPPerGDP() (float64, bool) {
 	return r.GEP / r.GDP, true
 }
 
+// PerKm2 returns GEP per km² of land, 万元/km², 0 without an area.
+func (r RunSummary) PerKm2() float64 {
+	if r.AreaKm2 <= 0 {
+		return 0
+	}
+	return r.GEP / Wan / r.AreaKm2
+}
+
 func runner(a cifp.Actor) error {
 	if a.Role != cifp.RoleAdmin && a.Role != cifp.RoleRegulator {
 		return cifp.Errorf(cifp.EFORBIDDEN, "only admins and regulators may enter GEP inputs or run the accounting")

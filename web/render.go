@@ -238,6 +238,8 @@ func (s *Server) funcs(lang string, msgs messages) template.FuncMap {
 		"i64":   func(n int64) string { return strconv.FormatInt(n, 10) },
 		// truep reports whether an optional flag is set and true.
 		"truep": func(b *bool) bool { return b != nil && *b },
+		// yi turns 元 into 亿元 (GEP figures).
+		"yi": func(v float64) float64 { return v / 1e8 },
 	}
 }
 
@@ -321,6 +323,7 @@ var navigation = []navItem{
 	{Key: "nav.my_credit", Href: "/finance/credit", Roles: roles(cifp.RoleEnterprise)},
 	{Key: "nav.finance_warnings", Href: "/finance/warnings", Roles: warningReaders},
 	{Key: "nav.finance_loop", Href: "/finance/loop", Roles: financeReaders},
+	{Key: "nav.gep", Href: "/gep", Roles: gepReaders},
 	{Key: "nav.finance_settings", Href: "/finance/settings", Roles: roles(cifp.RoleAdmin)},
 	{Key: "nav.import", Href: "/orgs/import", Roles: roles(cifp.RoleAdmin)},
 	{Key: "nav.users", Href: "/users", Roles: roles(cifp.RoleAdmin)},

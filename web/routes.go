@@ -10,6 +10,7 @@ import (
 	"cifp/carbon"
 	"cifp/cockpit"
 	"cifp/finance"
+	"cifp/gep"
 	"cifp/org"
 	"cifp/project"
 )
@@ -295,6 +296,47 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /api/v1/notifications/read", loggedIn, APIDoc{Tag: "notifications", Summary: "Mark one of the caller's notifications read, or all with id 0",
 		Body: readRequest{}, Response: map[string]int{}}, s.apiNotificationsRead)
 	s.handle("GET /api/v1/audit/verify", cityWide, APIDoc{Tag: "audit", Summary: "Verify the audit log's hash chain", Response: audit.Result{}}, s.apiAuditVerify)
+
+	// GEP accounting (一键式 GEP 核算): pages and API (web/gep*.go).
+	s.handle("GET /gep", gepReaders, APIDoc{}, s.gepPage)
+	s.handle("POST /gep/run", gepRunners, APIDoc{}, s.gepRunSubmit)
+	s.handle("GET /gep/jobs/{id}", gepRunners, APIDoc{}, s.gepJobPage)
+	s.handle("GET /gep/runs/{id}", gepReaders, APIDoc{}, s.gepRunPage)
+	s.handle("GET /gep/runs/{id}/export", gepReaders, APIDoc{}, s.gepExport)
+	s.handle("GET /gep/compare", gepReaders, APIDoc{}, s.gepComparePage)
+	s.handle("GET /gep/inputs", gepReaders, APIDoc{}, s.gepInputsPage)
+	s.handle("POST /gep/inputs", gepRunners, APIDoc{}, s.gepInputsSubmit)
+	s.handle("GET /gep/inputs/template", gepReaders, APIDoc{}, s.gepTemplate)
+	s.handle("POST /gep/inputs/import", gepRunners, APIDoc{}, s.gepImportSubmit)
+	s.handle("POST /api/v1/gep/runs", gepRunners, APIDoc{Tag: "gep", Summary: "One-click GEP accounting: every county of a city and the city (or one region) for a year, each stored as a new immutable run version; all or nothing (profile: version or ID, default lishui-demo; regions without an input set use the built-in DEMO inputs, and the batch says demo)",
+		Body: gep.RunRequest{}, Response: gep.Batch{}, Status: http.StatusCreated}, s.apiGEPRun)
+	s.handle("GET /api/v1/gep/runs", gepReaders, APIDoc{Tag: "gep", Summary: "The runs of a region, every version, newest first (or of one click: ?batch=)",
+		Query: []Param{{Name: "region", Desc: "GB/T 2260 code; default 331100"}, {Name: "year", Desc: "default: every year"}, {Name: "batch", Desc: "the id of one click"}}, Response: []gep.RunSummary{}}, s.apiGEPRuns)
+	s.handle("GET /api/v1/gep/runs/{id}", gepReaders, APIDoc{Tag: "gep", Summary: "A run with its inputs, profile ID, every physical quantity and valued line (quantity, unit price with unit, year, index and source, value), totals, magnitude check and warnings",
+		Response: gep.Run{}}, s.apiGEPRun1)
+	s.handle("GET /api/v1/gep/runs/{id}/export", gepReaders, APIDoc{Tag: "gep", Summary: "A run's whole accounting table as .xlsx (summary, valued lines, physical quantities, inputs)",
+		Produces: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, s.gepExport)
+	s.handle("GET /api/v1/gep/compare", gepReaders, APIDoc{Tag: "gep", Summary: "Two runs compared line by line (same, changed, added, removed) and by indicator",
+		Query: []Param{{Name: "a", Desc: "run id"}, {Name: "b", Desc: "run id"}}, Response: gep.Comparison{}}, s.apiGEPCompare)
+	s.handle("GET /api/v1/gep/overview", gepReaders, APIDoc{Tag: "gep", Summary: "The newest run of a year of a city and of each of its counties",
+		Query: gepRegionQuery, Response: []gep.RunSummary{}}, s.apiGEPOverview)
+	s.handle("GET /api/v1/gep/trend", gepReaders, APIDoc{Tag: "gep", Summary: "The newest run of each year of a region (GEP, its parts and GDP), oldest first",
+		Query: gepRegionQuery[:1], Response: []gep.RunSummary{}}, s.apiGEPTrend)
+	s.handle("GET /api/v1/gep/change", gepReaders, APIDoc{Tag: "gep", Summary: "The change of a region's GEP since the year before (GEP 增量), line by line and by indicator",
+		Query: gepRegionQuery, Response: gep.Change{}}, s.apiGEPChange)
+	s.handle("GET /api/v1/gep/asset-value", gepReaders, APIDoc{Tag: "gep", Summary: "The ecological-asset value of a region-year for an ecological credit loan (生态信用贷): the newest run's GEP, with its carbon-sequestration part shown so that registry carbon-sink credits are never counted twice",
+		Query: gepRegionQuery, Response: gep.AssetValue{}}, s.apiGEPAssetValue)
+	s.handle("GET /api/v1/gep/charts/{kind}", gepReaders, APIDoc{Tag: "gep", Summary: "Chart data in 亿元: indicator or ecosystem (?run=), trend (?region=), counties (?region= ?year=)",
+		Query: []Param{{Name: "run"}, {Name: "region"}, {Name: "year"}}, Response: Chart{}}, s.apiGEPChart)
+	s.handle("POST /api/v1/gep/inputs", gepRunners, APIDoc{Tag: "gep", Summary: "Store an input set of a region-year (gep.Inputs, GDP in 元) from a monitoring or statistics system; every bad field is named and nothing is stored",
+		Body: gepInputBody{}, Response: gep.InputSet{}, Status: http.StatusCreated}, s.apiGEPSaveInputs)
+	s.handle("GET /api/v1/gep/inputs", gepReaders, APIDoc{Tag: "gep", Summary: "The newest input set of a region-year", Query: gepRegionQuery, Response: gep.InputSet{}}, s.apiGEPInputs)
+	s.handle("GET /api/v1/gep/inputs/template", gepReaders, APIDoc{Tag: "gep", Summary: "The .xlsx input template of a region-year, filled with its newest input set (else the demo inputs, else zeros)",
+		Query: gepRegionQuery, Produces: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, s.gepTemplate)
+	s.handle("POST /api/v1/gep/inputs/import", gepRunners, APIDoc{Tag: "gep", Summary: "Store an input set from a filled template (.xlsx or .csv); all or nothing, every bad row and column named; the body is the file, or multipart field \"file\"",
+		Consumes: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Response: gep.InputSet{}, Status: http.StatusCreated}, s.apiGEPImport)
+	s.handle("POST /api/v1/gep/grids", gepRunners, APIDoc{Tag: "gep", Summary: "Upload GeoTIFF layers (multipart: year, zone, class, r, k, ls, c, p, precip, et; one grid and projection): soil retention and water conservation pixel by pixel, stored as a new input set of each zone's region",
+		Consumes: "multipart/form-data", Response: []gep.InputSet{}, Status: http.StatusCreated}, s.apiGEPGrids)
 }
 
 var (

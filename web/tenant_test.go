@@ -465,6 +465,41 @@ func TestTenantIsolation(t *testing.T) {
 			"GET /api/v1/cockpit/{panel}/export": func(u auth.User) []tcase {
 				return []tcase{{"GET", "/api/v1/cockpit/credit/export?institution=" + id(insurer.OrgID), nil, 403, false}}
 			},
+
+			// GEP accounting: region-level accounts with no tenant's rows (every
+			// role but citizens reads them, see gep.Service); only admins and
+			// regulators enter inputs or run. Reads with data: web/gep_test.go.
+			"POST /api/v1/gep/runs": func(auth.User) []tcase {
+				return []tcase{{"POST", "/api/v1/gep/runs", map[string]any{"region": "331100", "year": 2024}, 403, false}}
+			},
+			"GET /api/v1/gep/runs":             func(auth.User) []tcase { return []tcase{{"GET", "/api/v1/gep/runs?region=331100", nil, 200, false}} },
+			"GET /api/v1/gep/runs/{id}":        func(auth.User) []tcase { return []tcase{{"GET", "/api/v1/gep/runs/999999", nil, 404, false}} },
+			"GET /api/v1/gep/runs/{id}/export": func(auth.User) []tcase { return []tcase{{"GET", "/api/v1/gep/runs/999999/export", nil, 404, false}} },
+			"GET /api/v1/gep/compare": func(auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/gep/compare?a=999998&b=999999", nil, 404, false}}
+			},
+			"GET /api/v1/gep/overview": func(auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/gep/overview?region=331100&year=2024", nil, 200, false}}
+			},
+			"GET /api/v1/gep/trend": func(auth.User) []tcase { return []tcase{{"GET", "/api/v1/gep/trend?region=331100", nil, 200, false}} },
+			"GET /api/v1/gep/change": func(auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/gep/change?region=331100&year=2024", nil, 404, false}}
+			},
+			"GET /api/v1/gep/asset-value": func(auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/gep/asset-value?region=331100&year=2024", nil, 404, false}}
+			},
+			"GET /api/v1/gep/charts/{kind}": func(auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/gep/charts/trend?region=331100", nil, 200, false}}
+			},
+			"POST /api/v1/gep/inputs": func(auth.User) []tcase {
+				return []tcase{{"POST", "/api/v1/gep/inputs", map[string]any{"inputs": map[string]any{"region": "331102", "year": 2024}}, 403, false}}
+			},
+			"GET /api/v1/gep/inputs": func(auth.User) []tcase {
+				return []tcase{{"GET", "/api/v1/gep/inputs?region=331102&year=2024", nil, 404, false}}
+			},
+			"GET /api/v1/gep/inputs/template": nil, // the demo or empty template of a region: no tenant data
+			"POST /api/v1/gep/inputs/import":  func(auth.User) []tcase { return []tcase{{"POST", "/api/v1/gep/inputs/import", "x", 403, false}} },
+			"POST /api/v1/gep/grids":          func(auth.User) []tcase { return []tcase{{"POST", "/api/v1/gep/grids", "x", 403, false}} },
 		}
 		for _, rt := range f.srv.Routes() {
 			if rt.Doc.Summary == "" {

@@ -269,15 +269,15 @@ func TestPagesPerRole(t *testing.T) {
 	want := map[string][]string{
 		"admin": {"/", "/orgs", "/carbon", "/carbon/emitters", "/carbon/reports", "/projects", "/projects/ranking", "/projects/criteria",
 			"/finance/needs", "/finance/products", "/finance/loans", "/finance/statistics", "/finance/credit", "/finance/warnings", "/finance/loop",
-			"/finance/settings", "/orgs/import", "/users", "/audit", "/tokens", "/password"},
+			"/gep", "/finance/settings", "/orgs/import", "/users", "/audit", "/tokens", "/password"},
 		"regulator": {"/", "/orgs", "/carbon", "/carbon/emitters", "/carbon/reports", "/projects", "/projects/reviews", "/projects/ranking",
 			"/projects/criteria", "/finance/needs", "/finance/products", "/finance/loans", "/finance/statistics", "/finance/credit", "/finance/warnings",
-			"/finance/loop", "/audit", "/tokens", "/password"},
+			"/finance/loop", "/gep", "/audit", "/tokens", "/password"},
 		"bank": {"/", "/orgs/mine", "/projects", "/projects/reviews", "/projects/criteria", "/finance/needs", "/finance/products", "/finance/loans",
-			"/finance/submissions", "/finance/statistics", "/finance/credit", "/finance/warnings", "/finance/loop", "/audit", "/tokens", "/password"},
+			"/finance/submissions", "/finance/statistics", "/finance/credit", "/finance/warnings", "/finance/loop", "/gep", "/audit", "/tokens", "/password"},
 		"enterprise": {"/", "/orgs/mine", "/carbon", "/projects", "/projects/criteria", "/finance/needs", "/finance/products", "/finance/loans",
-			"/finance/credit", "/finance/loop", "/audit", "/tokens", "/password"},
-		"verifier": {"/", "/orgs/mine", "/carbon/reports", "/projects/reviews", "/projects/criteria", "/audit", "/tokens", "/password"},
+			"/finance/credit", "/finance/loop", "/gep", "/audit", "/tokens", "/password"},
+		"verifier": {"/", "/orgs/mine", "/carbon/reports", "/projects/reviews", "/projects/criteria", "/gep", "/audit", "/tokens", "/password"},
 		"citizen":  {"/", "/projects/criteria", "/password"},
 	}
 	codeRE := regexp.MustCompile(`(?s)<code>.*?</code>`)
