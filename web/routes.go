@@ -122,6 +122,8 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /finance/settings", adminAPI, APIDoc{}, s.financeSettingsSubmit)
 	s.handle("GET /notifications", loggedIn, APIDoc{}, s.notificationsPage)
 	s.handle("POST /notifications/read", loggedIn, APIDoc{}, s.notificationsReadSubmit)
+	s.handle("GET /cockpit", cockpitPageReaders, APIDoc{}, s.cockpitPage)
+	s.handle("GET /cockpit/enterprise", roles(cifp.RoleEnterprise), APIDoc{}, s.cockpitEnterprisePage)
 
 	// JSON API.
 	s.handle("GET /api/v1/me", loggedIn, APIDoc{Tag: "auth", Summary: "The calling user", Response: auth.User{}}, s.apiMe)
