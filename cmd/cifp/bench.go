@@ -58,11 +58,10 @@ func lastYears() string {
 }
 
 func runBench(ctx context.Context, e *env, args []string) error {
-	if len(args) > 0 && args[0] == "gep" {
-		return runBenchGEP(ctx, e, args[1:])
-	}
 	if len(args) > 0 {
 		switch args[0] {
+		case "gep":
+			return runBenchGEP(ctx, e, args[1:])
 		case "cockpit":
 			return runBenchCockpit(ctx, e, args[1:])
 		case "cockpit-load":
@@ -70,17 +69,18 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if len(args) == 0 || (args[0] != "carbon" && args[0] != "finance") {
-		fmt.Fprintln(e.stderr, "Usage: cifp bench carbon|finance|cockpit [--db sqlite:PATH|postgres://…] [flags]\n\n"+
+		fmt.Fprintln(e.stderr, "Usage: cifp bench carbon|finance|cockpit|gep [--db sqlite:PATH|postgres://…] [flags]\n\n"+
 			"  carbon   time the demo load, the bulk import of activity data against the database's own bulk\n"+
 			"           load, and the recompute of every account\n"+
 			"  finance  time the import of a loan book against the database's own bulk load, and the full\n"+
 			"           recompute of the green-credit statistics over twelve month-end snapshots\n"+
-			"  cockpit  load a city's demo data and time every cockpit endpoint from a second process (p50/p95/p99)\n\n"+
+			"  cockpit  load a city's demo data and time every cockpit endpoint from a second process (p50/p95/p99)\n"+
+			"  gep      time pixel-by-pixel soil retention and water conservation over a grid of Lishui's size\n\n"+
 			"Run `cifp bench carbon -h` or `cifp bench finance -h` for the flags.")
 		if len(args) > 0 && isHelp(args[0]) {
 			return flag.ErrHelp
 		}
-		return fmt.Errorf("want: cifp bench carbon|finance|cockpit")
+		return fmt.Errorf("want: cifp bench carbon|finance|cockpit|gep")
 	}
 	if args[0] == "finance" {
 		return runBenchFinance(ctx, e, args[1:])
