@@ -396,6 +396,11 @@ func TestBrowserCockpit(t *testing.T) {
 		if g := js[string](t, ctx, `document.querySelector('[data-ent=grade]').textContent`); g != strconv.Itoa(last.Grade) {
 			t.Errorf("grade %q, API %d", g, last.Grade)
 		}
+		// Both years are drawn across the chart, not squeezed into a corner.
+		if gap := js[float64](t, ctx, `(function(){var c=cockpit.chart('ent-accounts'); var xs=c.getOption().xAxis[0].data;
+			return xs.length<2 ? c.getWidth() : c.convertToPixel({xAxisIndex:0}, xs[xs.length-1]) - c.convertToPixel({xAxisIndex:0}, xs[0]);})()`); gap < 200 {
+			t.Errorf("the accounts chart is squeezed: %.0f px between the first and last year", gap)
+		}
 		if n := js[int](t, ctx, `cockpit.chart('ent-accounts').getOption().series[0].data.length`); n != len(e.Accounts) {
 			t.Errorf("accounts chart: %d years, API %d", n, len(e.Accounts))
 		}

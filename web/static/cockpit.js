@@ -234,8 +234,15 @@
 			box.textContent = '';
 			inst = window.echarts.init(box, big ? 'dark' : null, { renderer: 'svg', locale: zh ? 'ZH' : 'EN' });
 			if (window.ResizeObserver) {
+				// Debounced: a box passes through odd sizes while the page reflows.
+				var timer = 0;
 				new ResizeObserver(function () {
-					inst.resize();
+					clearTimeout(timer);
+					timer = setTimeout(function () {
+						if (!inst.isDisposed()) {
+							inst.resize();
+						}
+					}, 120);
 				}).observe(box);
 			}
 		}
