@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,8 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,6 +21,7 @@ import (
 	"cifp/carbon"
 	"cifp/demo"
 	"cifp/finance"
+	"cifp/internal/browser"
 	"cifp/internal/testutil"
 	"cifp/org"
 	"cifp/project"
@@ -80,42 +78,6 @@ func cockpitAPI(t *testing.T, f *fixture, user, path string, out any) {
 	}
 }
 
-// cockpitArtefact writes a PNG to $CIFP_ARTEFACTS, or artefacts/ at the
-// module root, and logs its path.
-func cockpitArtefact(t *testing.T, name string, png []byte) {
-	t.Helper()
-	if !bytes.HasPrefix(png, []byte("\x89PNG")) {
-		t.Fatalf("screenshot %s is not a PNG (%d bytes)", name, len(png))
-	}
-	dir := os.Getenv("CIFP_ARTEFACTS")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		root := wd
-		for {
-			if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-				break
-			}
-			parent := filepath.Dir(root)
-			if parent == root {
-				t.Fatalf("no go.mod above %s", wd)
-			}
-			root = parent
-		}
-		dir = filepath.Join(root, "artefacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, name+".png")
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot %s (%d bytes)", path, len(png))
-}
-
 // allReady is true once every panel of the page has drawn, each for a
 // query containing want.
 func allReady(want string) string {
@@ -131,16 +93,6 @@ func js[T any](t *testing.T, ctx context.Context, expr string) T {
 		t.Fatalf("evaluate %s: %v", expr, err)
 	}
 	return v
-}
-
-// shot takes a screenshot.
-func shot(t *testing.T, ctx context.Context, a chromedp.Action[[]byte]) []byte {
-	t.Helper()
-	png, err := chromedp.Run(ctx, a)
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
-	return png
 }
 
 // same reports whether two amounts agree to the cent.
@@ -238,7 +190,7 @@ func TestBrowserCockpit(t *testing.T) {
 		w := &walker{t: t, f: f}
 		ctx := w.login("regulator")
 		w.run(ctx, "open the cockpit from the menu",
-			chromedp.Click(chromedp.CSS(`[data-testid=nav-cockpit]`)),
+			chromedp.Click(chromedp.CSS(`nav[data-testid=nav] a[href="/cockpit"]`)),
 			chromedp.WaitVisible(chromedp.CSS(`[data-testid=cockpit]`)),
 			poll(allReady("")),
 		)
@@ -287,7 +239,7 @@ func TestBrowserCockpit(t *testing.T) {
 		if n := js[int](t, ctx, `cockpit.chart('map').getOption().series[0].data.length`); n != 9 || len(m.Areas) != 9 {
 			t.Errorf("map: %d areas drawn, API %d", n, len(m.Areas))
 		}
-		cockpitArtefact(t, "cockpit-regulator", shot(t, ctx, chromedp.FullScreenshot(100)))
+		browser.Screenshot(t, ctx, "cockpit-regulator")
 
 		// Click 莲都区 on the map: its pixel from the map's own projection.
 		county := "331102"
@@ -323,7 +275,7 @@ func TestBrowserCockpit(t *testing.T) {
 		if href := js[string](t, ctx, `document.querySelector('[data-panel=class] [data-xlsx]').getAttribute('href')`); !strings.Contains(href, "/api/v1/cockpit/breakdown/export?") || !strings.Contains(href, q) {
 			t.Errorf("class export link %q", href)
 		}
-		cockpitArtefact(t, "cockpit-regulator-county", shot(t, ctx, chromedp.FullScreenshot(100)))
+		browser.Screenshot(t, ctx, "cockpit-regulator-county")
 
 		// Reloading restores the view; clearing the filters goes back to the city.
 		w.run(ctx, "reload", chromedp.Navigate(loc), poll(allReady(q)))
@@ -348,7 +300,7 @@ func TestBrowserCockpit(t *testing.T) {
 			t.Error("the big screen shows the sidebar")
 		}
 		checkKPIs(t, ctx, "regulator", "")
-		cockpitArtefact(t, "cockpit-big-screen", shot(t, ctx, chromedp.CaptureScreenshot()))
+		browser.Screenshot(t, ctx, "cockpit-big-screen")
 	})
 
 	t.Run("bank", func(t *testing.T) {
@@ -371,7 +323,7 @@ func TestBrowserCockpit(t *testing.T) {
 		if name := js[string](t, ctx, `document.querySelector('[data-testid=cockpit-institution]').textContent`); name == "" {
 			t.Error("the bank's cockpit does not name the bank")
 		}
-		cockpitArtefact(t, "cockpit-bank", shot(t, ctx, chromedp.FullScreenshot(100)))
+		browser.Screenshot(t, ctx, "cockpit-bank")
 	})
 
 	t.Run("enterprise", func(t *testing.T) {
@@ -404,6 +356,6 @@ func TestBrowserCockpit(t *testing.T) {
 		if n := js[int](t, ctx, `cockpit.chart('ent-accounts').getOption().series[0].data.length`); n != len(e.Accounts) {
 			t.Errorf("accounts chart: %d years, API %d", n, len(e.Accounts))
 		}
-		cockpitArtefact(t, "cockpit-enterprise", shot(t, ctx, chromedp.FullScreenshot(100)))
+		browser.Screenshot(t, ctx, "cockpit-enterprise")
 	})
 }

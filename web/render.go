@@ -302,6 +302,7 @@ var allButCitizen = []cifp.Role{cifp.RoleAdmin, cifp.RoleRegulator, cifp.RoleFin
 // navigation lists what each role may use, in order.
 var navigation = []navItem{
 	{Key: "nav.home", Href: "/"},
+	{Key: "nav.cockpit", Href: "/cockpit", Roles: roles(cifp.RoleAdmin, cifp.RoleRegulator, cifp.RoleFinance, cifp.RoleEnterprise)},
 	{Key: "nav.orgs", Href: "/orgs", Roles: roles(cifp.RoleAdmin, cifp.RoleRegulator)},
 	{Key: "nav.my_org", Href: "/orgs/mine", Roles: roles(cifp.RoleFinance, cifp.RoleEnterprise, cifp.RoleVerifier)},
 	{Key: "nav.carbon", Href: "/carbon", Roles: carbonReaders},

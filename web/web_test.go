@@ -267,15 +267,15 @@ func TestPagesPerRole(t *testing.T) {
 	navRE := regexp.MustCompile(`(?s)<nav data-testid="nav">(.*?)</nav>`)
 	hrefRE := regexp.MustCompile(`href="(/[^"]*)"`)
 	want := map[string][]string{
-		"admin": {"/", "/orgs", "/carbon", "/carbon/emitters", "/carbon/reports", "/projects", "/projects/ranking", "/projects/criteria",
+		"admin": {"/", "/cockpit", "/orgs", "/carbon", "/carbon/emitters", "/carbon/reports", "/projects", "/projects/ranking", "/projects/criteria",
 			"/finance/needs", "/finance/products", "/finance/loans", "/finance/statistics", "/finance/credit", "/finance/warnings", "/finance/loop",
 			"/gep", "/finance/settings", "/orgs/import", "/users", "/audit", "/tokens", "/password"},
-		"regulator": {"/", "/orgs", "/carbon", "/carbon/emitters", "/carbon/reports", "/projects", "/projects/reviews", "/projects/ranking",
+		"regulator": {"/", "/cockpit", "/orgs", "/carbon", "/carbon/emitters", "/carbon/reports", "/projects", "/projects/reviews", "/projects/ranking",
 			"/projects/criteria", "/finance/needs", "/finance/products", "/finance/loans", "/finance/statistics", "/finance/credit", "/finance/warnings",
 			"/finance/loop", "/gep", "/audit", "/tokens", "/password"},
-		"bank": {"/", "/orgs/mine", "/projects", "/projects/reviews", "/projects/criteria", "/finance/needs", "/finance/products", "/finance/loans",
+		"bank": {"/", "/cockpit", "/orgs/mine", "/projects", "/projects/reviews", "/projects/criteria", "/finance/needs", "/finance/products", "/finance/loans",
 			"/finance/submissions", "/finance/statistics", "/finance/credit", "/finance/warnings", "/finance/loop", "/gep", "/audit", "/tokens", "/password"},
-		"enterprise": {"/", "/orgs/mine", "/carbon", "/projects", "/projects/criteria", "/finance/needs", "/finance/products", "/finance/loans",
+		"enterprise": {"/", "/cockpit", "/orgs/mine", "/carbon", "/projects", "/projects/criteria", "/finance/needs", "/finance/products", "/finance/loans",
 			"/finance/credit", "/finance/loop", "/gep", "/audit", "/tokens", "/password"},
 		"verifier": {"/", "/orgs/mine", "/carbon/reports", "/projects/reviews", "/projects/criteria", "/gep", "/audit", "/tokens", "/password"},
 		"citizen":  {"/", "/projects/criteria", "/password"},

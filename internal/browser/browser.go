@@ -50,7 +50,7 @@ const (
 
 	// timeout bounds everything a test does with the context that New
 	// returns, measured from the moment the browser is up.
-	timeout = 60 * time.Second
+	timeout = 3 * time.Minute
 	// startTimeout bounds the start of the browser itself.
 	startTimeout = 60 * time.Second
 	// closeTimeout bounds the graceful close in the cleanup; after it the
@@ -63,7 +63,8 @@ const (
 
 // New starts a fresh headless Chromium for the test and returns a chromedp
 // context for its first tab. Every action on the context shares one overall
-// deadline of 60 seconds. The browser, its profile and everything it started
+// deadline of 3 minutes (browser tests share two cores with the rest of the
+// suite in CI). The browser, its profile and everything it started
 // are gone when the test's cleanup has run.
 //
 // When no browser is installed, New skips the test, or fails it when
