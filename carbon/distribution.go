@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"cifp"
-	"cifp/org"
 )
 
 // Distribution is the carbon-account picture of a year for the cockpit:
@@ -76,14 +75,9 @@ func (s *Service) Distribution(ctx context.Context, f Filter) (Distribution, err
 	d := Distribution{Year: f.Year, Division: f.Division, Grade: f.Grade, Cells: []GradeCell{}, Quality: map[Quality]int{}, Divisions: []DivisionTotal{},
 		Top: []Ranked{}, Improvers: []Ranked{}}
 	where, args := ` WHERE a.year = ?`, []any{f.Year}
-	if f.Division != "" {
-		if dv, ok := org.DivisionByCode(f.Division); ok && dv.Level == "city" {
-			where += ` AND a.division LIKE ?`
-			args = append(args, f.Division[:4]+"%")
-		} else {
-			where += ` AND a.division = ?`
-			args = append(args, f.Division)
-		}
+	if c, v := divisionCond(f.Division); c != "" {
+		where += c
+		args = append(args, v)
 	}
 	if f.Grade > 0 {
 		where += ` AND a.grade = ?`

@@ -274,6 +274,18 @@ func (s *Service) Account(ctx context.Context, orgID int64, year int) (StoredAcc
 	return annual, nil
 }
 
+// divisionCond is the condition on a.division of a county, or of a city
+// code for all its counties; "" for no division.
+func divisionCond(division string) (string, any) {
+	if division == "" {
+		return "", nil
+	}
+	if d, ok := org.DivisionByCode(division); ok && d.Level == "city" {
+		return ` AND a.division LIKE ?`, division[:4] + "%"
+	}
+	return ` AND a.division = ?`, division
+}
+
 // Filter selects annual accounts for List. Zero values select everything of
 // the year.
 type Filter struct {
@@ -306,14 +318,9 @@ func (s *Service) List(ctx context.Context, f Filter) ([]StoredAccount, int64, e
 	default:
 		return nil, 0, cifp.Errorf(cifp.EFORBIDDEN, "your role may not list carbon accounts")
 	}
-	if f.Division != "" {
-		if d, ok := org.DivisionByCode(f.Division); ok && d.Level == "city" {
-			q += ` AND a.division LIKE ?`
-			args = append(args, f.Division[:4]+"%")
-		} else {
-			q += ` AND a.division = ?`
-			args = append(args, f.Division)
-		}
+	if c, v := divisionCond(f.Division); c != "" {
+		q += c
+		args = append(args, v)
 	}
 	if f.Industry != "" {
 		q += ` AND a.industry LIKE ?`
