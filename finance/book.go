@@ -125,6 +125,9 @@ func (s *Service) Disburse(ctx context.Context, claimID int64, in LoanInput) (Lo
 		if _, err := tx.Exec(ctx, `INSERT INTO loans (`+strings.Join(LoanColumns, ", ")+`) VALUES (`+marks(len(LoanColumns))+`)`, append(append([]any{month, c.InstitutionID}, row.values()...), batch)...); err != nil {
 			return nil, store.MapError(err)
 		}
+		if err := keepProjectLoans(ctx, tx, c.InstitutionID); err != nil {
+			return nil, err
+		}
 		if err := summarise(ctx, tx, month, c.InstitutionID); err != nil {
 			return nil, err
 		}
@@ -440,9 +443,16 @@ func (s *Service) Loans(ctx context.Context, f LoanFilter) ([]Loan, int, error) 
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
+	// An enterprise reads its loans newest first: an order the month's
+	// primary key does not give, so that SQLite reads them by the borrower's
+	// index rather than walking the whole month in key order.
+	order := ` ORDER BY l.org_id, l.loan_id`
+	if a.Role == cifp.RoleEnterprise {
+		order = ` ORDER BY l.start_date DESC, l.org_id, l.loan_id`
+	}
 	rows, err := s.db.Query(ctx, `SELECT l.org_id, l.loan_id, l.borrower_uscc, COALESCE(l.borrower_id, 0), l.county, l.industry, l.sector, l.product,
 		l.amount, l.balance, l.rate, l.start_date, l.maturity_date, l.purpose, l.green_class, l.catalogue, l.climate_type,
-		COALESCE(l.project_id, 0), l.attributed_tco2, o.name, l.suggested_class, l.suggested_climate FROM loans l JOIN orgs o ON o.id = l.org_id`+where+` ORDER BY l.org_id, l.loan_id LIMIT ? OFFSET ?`, append(args, f.Limit, max(f.Offset, 0))...)
+		COALESCE(l.project_id, 0), l.attributed_tco2, o.name, l.suggested_class, l.suggested_climate FROM loans l JOIN orgs o ON o.id = l.org_id`+where+order+` LIMIT ? OFFSET ?`, append(args, f.Limit, max(f.Offset, 0))...)
 	if err != nil {
 		return nil, 0, err
 	}

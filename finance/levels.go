@@ -163,7 +163,7 @@ func (s *Service) WarningSummary(ctx context.Context, year int, f NeedSlice) (Wa
 	}
 	cond, args := `w.year = ?`, []any{year}
 	if f.County != "" {
-		cond += ` AND o.division = ?`
+		cond += ` AND w.borrower_id IN (SELECT id FROM orgs WHERE division = ?)`
 		args = append(args, f.County)
 	}
 	if f.Institution != 0 {
@@ -171,7 +171,7 @@ func (s *Service) WarningSummary(ctx context.Context, year int, f NeedSlice) (Wa
 		args = append(args, f.Institution)
 	}
 	out := WarningSummary{Year: year, ByAction: map[string]int{}, ByDecision: map[string]int{}, ByInstitution: map[string]int{}, Reasons: map[string]int{}}
-	rows, err := s.db.Query(ctx, `SELECT w.org_id, w.action, w.decision, w.reasons, COUNT(*) FROM loan_warnings w JOIN orgs o ON o.id = w.borrower_id
+	rows, err := s.db.Query(ctx, `SELECT w.org_id, w.action, w.decision, w.reasons, COUNT(*) FROM loan_warnings w
 		WHERE `+cond+` GROUP BY w.org_id, w.action, w.decision, w.reasons`, args...)
 	if err != nil {
 		return out, err

@@ -72,6 +72,21 @@ func Loop(in LoopInput) LoopRow {
 	return r
 }
 
+// keepProjectLoans replaces an institution's rows of project_loans from its
+// loan book, in the transaction that changed the book: each of its loans of
+// a library project once, as of the latest month-end it was reported in
+// with the project.
+func keepProjectLoans(ctx context.Context, tx *store.Tx, org int64) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM project_loans WHERE org_id = ?`, org); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO project_loans (org_id, loan_id, project_id, borrower_id, amount, start_date, month)
+		SELECT l.org_id, l.loan_id, l.project_id, l.borrower_id, l.amount, l.start_date, l.month FROM loans l
+		JOIN (SELECT org_id, loan_id, MAX(month) AS month FROM loans WHERE project_id IS NOT NULL AND org_id = ? GROUP BY org_id, loan_id) m
+			ON m.month = l.month AND m.org_id = l.org_id AND m.loan_id = l.loan_id`, org)
+	return err
+}
+
 // LoopRows lists the financed library projects with expected and measured
 // reductions: regulators all, an institution the projects it financed (its
 // own loans only), an enterprise its own.
@@ -90,19 +105,10 @@ func (s *Service) LoopRows(ctx context.Context, latestYear int) ([]LoopRow, erro
 	default:
 		return nil, cifp.Errorf(cifp.EFORBIDDEN, "your role may not read financed projects")
 	}
-	// Each loan once, at its latest month-end; its amount is the finance.
-	// The loans of projects are few, and the partial index loans_project
-	// holds all that is read of them, in the order of the grouping: the
-	// latest month of each loan is a streaming pick (SQLite takes a bare
-	// column's value from the row of the MAX; PostgreSQL says DISTINCT ON).
-	latest := `SELECT project_id, borrower_id, amount, start_date, MAX(month) FROM loans l WHERE project_id IS NOT NULL` + where +
-		` GROUP BY project_id, org_id, loan_id`
-	if s.db.D() == store.Postgres {
-		latest = `SELECT DISTINCT ON (project_id, org_id, loan_id) project_id, borrower_id, amount, start_date FROM loans l
-			WHERE project_id IS NOT NULL` + where + ` ORDER BY project_id, org_id, loan_id, month DESC`
-	}
-	rows, err := s.db.Query(ctx, `SELECT project_id, COALESCE(borrower_id, 0), SUM(amount), MIN(start_date) FROM (`+latest+`) x
-		GROUP BY project_id, COALESCE(borrower_id, 0) ORDER BY project_id, 2`, args...)
+	// Each loan once, at its latest month-end: project_loans, kept by
+	// every submission; its amount is the finance.
+	rows, err := s.db.Query(ctx, `SELECT project_id, COALESCE(borrower_id, 0), SUM(amount), MIN(start_date) FROM project_loans l
+		WHERE 1 = 1`+where+` GROUP BY project_id, COALESCE(borrower_id, 0) ORDER BY project_id, 2`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -63,4 +63,39 @@ func TestLoopRows(t *testing.T) {
 	if rows, _ := w.svc.LoopRows(w.bank[1], 2025); len(rows) != 0 {
 		t.Errorf("another bank sees the loop: %+v", rows)
 	}
+
+	// The loan once, whatever the month-ends it is reported in: November
+	// adds a snapshot of it, and a loan of another project is counted beside
+	// it. December resubmitted without P1 leaves November's P1; the
+	// regulators see both banks' loans.
+	finance := func(ctx context.Context) float64 {
+		t.Helper()
+		rows, err := w.svc.LoopRows(ctx, 2025)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := 0.0
+		for _, r := range rows {
+			sum += r.Finance
+		}
+		return sum
+	}
+	if _, err := w.svc.ImportLoans(w.bank[0], strings.NewReader(header+"P1,"+w.e1.USCC+",项目贷,600,600,3.4,2025-02-01,2030-02-01,光伏,,,,"+res.Codes[0]+"\n"), "p.csv", "2025-11"); err != nil {
+		t.Fatal(err)
+	}
+	if got := finance(w.bank[0]); got != 600 {
+		t.Errorf("two snapshots of one loan: finance %g, want 600", got)
+	}
+	if _, err := w.svc.ImportLoans(w.bank[1], strings.NewReader(header+"Q1,"+w.e1.USCC+",项目贷,400,400,3.4,2025-03-01,2030-03-01,光伏,,,,"+res.Codes[0]+"\n"), "q.csv", "2025-12"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.ImportLoans(w.bank[0], strings.NewReader(header+"P2,"+w.e1.USCC+",流贷,50,50,3.4,2025-02-01,2026-02-01,流动资金,none,,none,\n"), "p.csv", "2025-12"); err != nil {
+		t.Fatal(err)
+	}
+	if got := finance(w.bank[0]); got != 600 {
+		t.Errorf("after December without P1: finance %g, want November's 600", got)
+	}
+	if got := finance(w.reg); got != 1000 {
+		t.Errorf("the regulators' loop: finance %g, want 600 + 400", got)
+	}
 }

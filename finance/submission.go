@@ -199,6 +199,9 @@ func (s *Service) submit(ctx context.Context, a cifp.Actor, sub *submission, r i
 			if err := s.storeCells(ctx, tx, sub.month, a.OrgID, cells); err != nil {
 				return err
 			}
+			if err := keepProjectLoans(ctx, tx, a.OrgID); err != nil {
+				return err
+			}
 		}
 		return audit.Record(ctx, tx, audit.Change{Action: sub.what + ".import", Entity: "loan_batch", EntityID: batch, OrgID: a.OrgID,
 			After: map[string]any{"month": sub.month, "file": filename, "rows": rows, "replaced": replaced, "summary": summary}})

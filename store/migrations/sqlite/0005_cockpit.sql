@@ -24,8 +24,9 @@ CREATE INDEX accounts_emissions ON accounts (year, emissions, division, grade, o
 CREATE INDEX accounts_improvers ON accounts (year, intensity_change, division, grade, org_id, intensity, emissions);
 CREATE INDEX accounts_summary ON accounts (year, division, grade, level, quality, emissions);
 CREATE INDEX loans_borrower_id ON loans (borrower_id, month);
-CREATE INDEX loans_project ON loans (project_id, org_id, loan_id, month, borrower_id, amount, start_date) WHERE project_id IS NOT NULL;
-CREATE INDEX loan_warnings_year ON loan_warnings (year, org_id);
+CREATE INDEX loans_project ON loans (org_id, loan_id, month) WHERE project_id IS NOT NULL;
+CREATE INDEX loan_warnings_year ON loan_warnings (year, org_id, action, decision, reasons);
+CREATE INDEX projects_summary ON projects (status, county, org_id, investment, financing_need, annual_tco2);
 -- Lenders read borrowers' carbon performance in bulk: from the index, not the
 -- wide rows with their detail.
 CREATE INDEX accounts_performance ON accounts (org_id, year, grade, level, intensity, quality, emissions);
@@ -46,3 +47,23 @@ CREATE TABLE loan_cells_version (
     version BIGINT  NOT NULL
 );
 INSERT INTO loan_cells_version (id, version) VALUES (1, 1);
+
+-- Each loan of a library project once, as of the latest month-end it was
+-- reported in with its project: what the financing loop (融资闭环) reads
+-- instead of every snapshot. Kept by every loan-book submission and
+-- disbursement of the institution.
+CREATE TABLE project_loans (
+    org_id      INTEGER NOT NULL,
+    loan_id     TEXT    NOT NULL,
+    project_id  INTEGER NOT NULL,
+    borrower_id INTEGER,
+    amount      REAL NOT NULL,
+    start_date  TEXT    NOT NULL,
+    month       TEXT    NOT NULL,
+    PRIMARY KEY (org_id, loan_id)
+);
+CREATE INDEX project_loans_project ON project_loans (project_id);
+INSERT INTO project_loans (org_id, loan_id, project_id, borrower_id, amount, start_date, month)
+    SELECT l.org_id, l.loan_id, l.project_id, l.borrower_id, l.amount, l.start_date, l.month FROM loans l
+    JOIN (SELECT org_id, loan_id, MAX(month) AS month FROM loans WHERE project_id IS NOT NULL GROUP BY org_id, loan_id) m
+        ON m.month = l.month AND m.org_id = l.org_id AND m.loan_id = l.loan_id;
