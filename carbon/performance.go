@@ -3,6 +3,7 @@ package carbon
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 
 	"cifp"
@@ -33,6 +34,16 @@ type Performance struct {
 // 碳效码 shows and what carbon-performance credit rests on. Enterprises
 // without an account for the year are absent from the map.
 func (s *Service) Performances(ctx context.Context, orgIDs []int64, year int) (map[int64]Performance, error) {
+	h, err := s.History(ctx, orgIDs, []int{year})
+	return h[year], err
+}
+
+// History returns the performance of the enterprises in each of the years
+// (each with its year before), read in one query per 500 enterprises: for
+// the financing loop, which wants each borrower's year before its first
+// loan and the latest year. An enterprise without an account for a year is
+// absent from that year's map.
+func (s *Service) History(ctx context.Context, orgIDs []int64, years []int) (map[int]map[int64]Performance, error) {
 	a, err := cifp.MustActor(ctx)
 	if err != nil {
 		return nil, err
@@ -40,42 +51,48 @@ func (s *Service) Performances(ctx context.Context, orgIDs []int64, year int) (m
 	if a.Role != cifp.RoleFinance && !a.Role.CityWide() {
 		return nil, cifp.Errorf(cifp.EFORBIDDEN, "only lenders and regulators read carbon performance in bulk")
 	}
-	out := map[int64]Performance{}
+	type key struct {
+		org  int64
+		year int
+	}
+	read := map[key]Performance{} // each account read, as the year's own figures
+	want := map[int]bool{}
+	var ys []any
+	for _, y := range years {
+		want[y] = true
+		for _, x := range []int{y - 1, y} {
+			if !slices.Contains(ys, any(x)) {
+				ys = append(ys, x)
+			}
+		}
+	}
 	for start := 0; start < len(orgIDs); start += 500 {
 		ids := orgIDs[start:min(start+500, len(orgIDs))]
-		args := []any{year - 1, year}
+		args := append([]any{}, ys...)
 		for _, id := range ids {
 			args = append(args, id)
 		}
 		rows, err := s.db.Query(ctx, `SELECT a.org_id, a.year, COALESCE(a.grade, 0), a.level, a.intensity, a.quality, a.emissions,
 			COALESCE((SELECT r.status FROM carbon_reports r WHERE r.org_id = a.org_id AND r.year = a.year ORDER BY r.version DESC LIMIT 1), '')
-			FROM accounts a WHERE a.year IN (?, ?) AND a.org_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`)`, args...)
+			FROM accounts a WHERE a.year IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ys)), ", ")+`) AND a.org_id IN (`+
+			strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
-			var id int64
-			var y, grade int
-			var level, quality, status string
+			var p Performance
+			var level, quality string
 			var intensity sql.NullFloat64
-			var emissions float64
-			if err := rows.Scan(&id, &y, &grade, &level, &intensity, &quality, &emissions, &status); err != nil {
+			if err := rows.Scan(&p.OrgID, &p.Year, &p.Grade, &level, &intensity, &quality, &p.Emissions, &p.ReportStatus); err != nil {
 				rows.Close()
 				return nil, err
 			}
-			p := out[id]
-			p.OrgID, p.Year = id, year
-			var in *float64
+			p.Level, p.Quality, p.HasAccount = Level(level), Quality(quality), true
 			if intensity.Valid {
 				v := intensity.Float64
-				in = &v
+				p.Intensity = &v
 			}
-			if y == year {
-				p.HasAccount, p.Grade, p.Level, p.Intensity, p.Quality, p.ReportStatus, p.Emissions = true, grade, Level(level), in, Quality(quality), status, emissions
-			} else {
-				p.HasPrevAccount, p.PrevGrade, p.PrevIntensity, p.PrevEmissions = true, grade, in, emissions
-			}
-			out[id] = p
+			read[key{p.OrgID, p.Year}] = p
 		}
 		err = rows.Err()
 		rows.Close()
@@ -83,10 +100,18 @@ func (s *Service) Performances(ctx context.Context, orgIDs []int64, year int) (m
 			return nil, err
 		}
 	}
-	for id, p := range out {
-		if !p.HasAccount {
-			delete(out, id)
+	out := map[int]map[int64]Performance{}
+	for y := range want {
+		out[y] = map[int64]Performance{}
+	}
+	for k, p := range read {
+		if !want[k.year] {
+			continue
 		}
+		if prev, ok := read[key{k.org, k.year - 1}]; ok {
+			p.HasPrevAccount, p.PrevGrade, p.PrevIntensity, p.PrevEmissions = true, prev.Grade, prev.Intensity, prev.Emissions
+		}
+		out[k.year][k.org] = p
 	}
 	return out, nil
 }

@@ -142,20 +142,21 @@ func (s *Service) LoopRows(ctx context.Context, latestYear int) ([]LoopRow, erro
 	if err != nil {
 		return nil, err
 	}
-	byYear := map[int][]int64{}
+	var borrowers []int64
+	years := []int{latestYear}
 	for _, g := range aggs {
 		if g.borrower != 0 {
 			first, _ := time.ParseInLocation(time.DateOnly, g.first, China)
-			byYear[first.Year()-1] = append(byYear[first.Year()-1], g.borrower)
-			byYear[latestYear] = append(byYear[latestYear], g.borrower)
+			borrowers = append(borrowers, g.borrower)
+			if !slices.Contains(years, first.Year()-1) {
+				years = append(years, first.Year()-1)
+			}
 		}
 	}
-	perf := map[int]map[int64]carbon.Performance{}
-	for y, borrowers := range byYear {
-		slices.Sort(borrowers)
-		if perf[y], err = s.carbon.Performances(sys, slices.Compact(borrowers), y); err != nil {
-			return nil, err
-		}
+	slices.Sort(borrowers)
+	perf, err := s.carbon.History(sys, slices.Compact(borrowers), years)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]LoopRow, 0, len(aggs))
 	for _, g := range aggs {
