@@ -4,10 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -17,15 +13,9 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
-	"cifp/auth"
-	"cifp/carbon"
 	"cifp/demo"
-	"cifp/finance"
 	"cifp/internal/browser"
 	"cifp/internal/testutil"
-	"cifp/org"
-	"cifp/project"
-	"cifp/web"
 )
 
 // newCockpitDemoFixture is a server on demo data with what the cockpit shows:
@@ -33,49 +23,8 @@ import (
 // books across the nine counties.
 func newCockpitDemoFixture(t *testing.T) *fixture {
 	t.Helper()
-	db := testutil.MustOpenDB(t)
-	if _, err := demo.Load(context.Background(), db, demo.Options{Seed: 1, Enterprises: 60, ActivityYears: []int{2024, 2025},
-		Projects: 24, Finance: true}); err != nil {
-		t.Fatal(err)
-	}
-	f := &fixture{t: t, db: db, orgs: org.NewService(db), users: map[string]auth.User{}, tokens: map[string]string{}}
-	f.auth = auth.NewService(db, f.orgs)
-	f.carbon = carbon.NewService(db, f.orgs)
-	f.projects = project.NewService(db)
-	f.finance = finance.NewService(db, f.carbon, f.projects)
-	var err error
-	f.srv, err = web.New(web.Config{CookieSecure: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), LoginLimit: 50, SigningKey: testKey},
-		db, web.Services{Orgs: f.orgs, Auth: f.auth, Carbon: f.carbon, Projects: f.projects, Finance: f.finance})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.ts = httptest.NewServer(f.srv)
-	t.Cleanup(f.ts.Close)
-	us, err := f.auth.ListUsers(system, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range us {
-		f.users[u.Username] = u
-		secret, _, err := f.auth.CreateToken(u.Actor().Context(context.Background()), "test", 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.tokens[u.Username] = secret
-	}
-	return f
-}
-
-// cockpitAPI reads a cockpit panel as the user.
-func cockpitAPI(t *testing.T, f *fixture, user, path string, out any) {
-	t.Helper()
-	res, body := f.call(user, http.MethodGet, path, nil)
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s as %s: %d %s", path, user, res.StatusCode, body)
-	}
-	if err := json.Unmarshal(body, out); err != nil {
-		t.Fatalf("GET %s: %v", path, err)
-	}
+	return newFixtureOn(t, testutil.MustOpenDB(t), true, demo.Options{Seed: 1, Enterprises: 60, ActivityYears: []int{2024, 2025},
+		Projects: 24, Finance: true})
 }
 
 // allReady is true once every panel of the page has drawn, each for a
@@ -143,7 +92,7 @@ func TestBrowserCockpit(t *testing.T) {
 	checkKPIs := func(t *testing.T, ctx context.Context, user, query string) credit {
 		t.Helper()
 		var c credit
-		cockpitAPI(t, f, user, "/api/v1/cockpit/credit?"+query, &c)
+		getJSON(t, f, user, "/api/v1/cockpit/credit?"+query, &c)
 		for code, want := range map[string]float64{"green_loan_balance": c.Total.GreenBalance, "climate_financing_balance": c.Total.ClimateBalance} {
 			raw := js[string](t, ctx, fmt.Sprintf(`document.querySelector('[data-kpi=%s]').getAttribute('data-value')`, code))
 			got, err := strconv.ParseFloat(raw, 64)
@@ -161,7 +110,7 @@ func TestBrowserCockpit(t *testing.T) {
 	checkBreakdown := func(t *testing.T, ctx context.Context, user, by, query string) breakdown {
 		t.Helper()
 		var b breakdown
-		cockpitAPI(t, f, user, "/api/v1/cockpit/breakdown?by="+by+"&"+query, &b)
+		getJSON(t, f, user, "/api/v1/cockpit/breakdown?by="+by+"&"+query, &b)
 		want := map[string]float64{}
 		for _, r := range b.Rows {
 			if r.GreenBalance != 0 || r.Key != "" {
@@ -217,7 +166,7 @@ func TestBrowserCockpit(t *testing.T) {
 			t.Errorf("green balance's hover: %q", title)
 		}
 		var pl pipeline
-		cockpitAPI(t, f, "regulator", "/api/v1/cockpit/pipeline", &pl)
+		getJSON(t, f, "regulator", "/api/v1/cockpit/pipeline", &pl)
 		if h := js[string](t, ctx, `document.querySelector('[data-panel=pipeline] [data-meta]').title`); !strings.Contains(h, pl.Meta.Definition) {
 			t.Errorf("pipeline's hover: %q", h)
 		}
@@ -235,7 +184,7 @@ func TestBrowserCockpit(t *testing.T) {
 			t.Errorf("the city's breakdown by institution has %d rows", len(inst.Rows))
 		}
 		var m mapPanel
-		cockpitAPI(t, f, "regulator", "/api/v1/cockpit/map", &m)
+		getJSON(t, f, "regulator", "/api/v1/cockpit/map", &m)
 		if n := js[int](t, ctx, `cockpit.chart('map').getOption().series[0].data.length`); n != 9 || len(m.Areas) != 9 {
 			t.Errorf("map: %d areas drawn, API %d", n, len(m.Areas))
 		}
@@ -337,7 +286,7 @@ func TestBrowserCockpit(t *testing.T) {
 				Grade int    `json:"grade"`
 			} `json:"accounts"`
 		}
-		cockpitAPI(t, f, "enterprise", "/api/v1/cockpit/enterprise", &e)
+		getJSON(t, f, "enterprise", "/api/v1/cockpit/enterprise", &e)
 		if len(e.Accounts) == 0 {
 			t.Fatal("the enterprise has no accounts")
 		}

@@ -51,7 +51,13 @@ var testKey = []byte(strings.Repeat("k", 32))
 
 func newFixture(t *testing.T, db *store.DB, secure bool) *fixture {
 	t.Helper()
-	if _, err := demo.Load(context.Background(), db, demo.Options{Seed: 1, Enterprises: 10}); err != nil {
+	return newFixtureOn(t, db, secure, demo.Options{Seed: 1, Enterprises: 10})
+}
+
+// newFixtureOn is newFixture on the demo data of the options.
+func newFixtureOn(t *testing.T, db *store.DB, secure bool, o demo.Options) *fixture {
+	t.Helper()
+	if _, err := demo.Load(context.Background(), db, o); err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{t: t, db: db, orgs: org.NewService(db), users: map[string]auth.User{}, tokens: map[string]string{}}
