@@ -436,23 +436,26 @@ func (s *Service) Loans(ctx context.Context, f LoanFilter) ([]Loan, int, error) 
 		where += ` AND l.borrower_uscc = ?`
 		args = append(args, f.BorrowerUSCC)
 	}
+	// An enterprise reads its loans newest first, by the borrower's index:
+	// SQLite, which keeps no planner statistics here, would otherwise walk
+	// the whole month by the primary key (a million rows at a city's scale).
+	order, from := ` ORDER BY l.org_id, l.loan_id`, ` FROM loans l`
+	if a.Role == cifp.RoleEnterprise {
+		order = ` ORDER BY l.start_date DESC, l.org_id, l.loan_id`
+		if s.db.D() == store.SQLite {
+			from = ` FROM loans l INDEXED BY loans_borrower_id`
+		}
+	}
 	var total int
-	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM loans l`+where, args...).Scan(&total); err != nil {
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*)`+from+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
-	// An enterprise reads its loans newest first: an order the month's
-	// primary key does not give, so that SQLite reads them by the borrower's
-	// index rather than walking the whole month in key order.
-	order := ` ORDER BY l.org_id, l.loan_id`
-	if a.Role == cifp.RoleEnterprise {
-		order = ` ORDER BY l.start_date DESC, l.org_id, l.loan_id`
-	}
 	rows, err := s.db.Query(ctx, `SELECT l.org_id, l.loan_id, l.borrower_uscc, COALESCE(l.borrower_id, 0), l.county, l.industry, l.sector, l.product,
 		l.amount, l.balance, l.rate, l.start_date, l.maturity_date, l.purpose, l.green_class, l.catalogue, l.climate_type,
-		COALESCE(l.project_id, 0), l.attributed_tco2, o.name, l.suggested_class, l.suggested_climate FROM loans l JOIN orgs o ON o.id = l.org_id`+where+order+` LIMIT ? OFFSET ?`, append(args, f.Limit, max(f.Offset, 0))...)
+		COALESCE(l.project_id, 0), l.attributed_tco2, o.name, l.suggested_class, l.suggested_climate`+from+` JOIN orgs o ON o.id = l.org_id`+where+order+` LIMIT ? OFFSET ?`, append(args, f.Limit, max(f.Offset, 0))...)
 	if err != nil {
 		return nil, 0, err
 	}
