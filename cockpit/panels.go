@@ -328,41 +328,19 @@ type Loop struct {
 	Meta               Meta              `json:"meta"`
 }
 
-// Loop answers the loop panel: finance.LoopRows of the county.
+// Loop answers the loop panel: finance.LoopSummary of the county, with the
+// largest ten.
 func (s *Service) Loop(ctx context.Context, f Filter) (Loop, error) {
 	f, err := s.Resolve(ctx, f)
 	if err != nil {
 		return Loop{}, err
 	}
-	rows, err := s.finance.LoopRows(ctx, f.Year)
+	sum, err := s.finance.LoopSummary(ctx, f.Year, f.County, 10)
 	if err != nil {
 		return Loop{}, err
 	}
-	out := Loop{Filter: f, Rows: []finance.LoopRow{}}
-	for _, r := range rows {
-		if f.County != "" && r.County != f.County {
-			continue
-		}
-		out.Projects++
-		out.Finance += r.Finance
-		out.Expected += r.ExpectedTCO2
-		if r.MeasuredTCO2 != nil {
-			out.Compared++
-			out.Measured += *r.MeasuredTCO2
-			out.ExpectedOfCompared += r.ExpectedTCO2
-		}
-		out.Rows = append(out.Rows, r)
-	}
-	slices.SortFunc(out.Rows, func(a, b finance.LoopRow) int {
-		if a.Finance != b.Finance {
-			if a.Finance > b.Finance {
-				return -1
-			}
-			return 1
-		}
-		return int(a.ProjectID - b.ProjectID)
-	})
-	out.Rows = out.Rows[:min(10, len(out.Rows))]
+	out := Loop{Filter: f, Projects: sum.Projects, Finance: sum.Finance, Expected: sum.Expected, Measured: sum.Measured,
+		Compared: sum.Compared, ExpectedOfCompared: sum.ExpectedOfCompared, Rows: sum.Top}
 	out.Meta = Meta{Definition: "入库项目获得贷款后，借款企业实测排放（放款前一年 − 最近一年）与项目评审时预期年减排量对比，按每万元气候融资",
 		AsOf: strconv.Itoa(f.Year), Quality: fmt.Sprintf("%d 个项目中 %d 个有放款前后两年的碳账户", out.Projects, out.Compared), Source: "项目库 + 贷款逐笔数据 + 企业碳账户",
 		Filters: []string{"year", "county"}}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"cifp"
@@ -91,48 +92,126 @@ func keepProjectLoans(ctx context.Context, tx *store.Tx, org int64) error {
 // reductions: regulators all, an institution the projects it financed (its
 // own loans only), an enterprise its own.
 func (s *Service) LoopRows(ctx context.Context, latestYear int) ([]LoopRow, error) {
-	a, err := cifp.MustActor(ctx)
+	where, args, err := loopScope(ctx)
 	if err != nil {
 		return nil, err
 	}
-	where, args := ``, []any{}
-	switch a.Role {
-	case cifp.RoleAdmin, cifp.RoleRegulator:
-	case cifp.RoleFinance:
-		where, args = ` AND l.org_id = ?`, []any{a.OrgID}
-	case cifp.RoleEnterprise:
-		where, args = ` AND l.borrower_id = ?`, []any{a.OrgID}
-	default:
-		return nil, cifp.Errorf(cifp.EFORBIDDEN, "your role may not read financed projects")
-	}
-	// Each loan once, at its latest month-end: project_loans, kept by
-	// every submission; its amount is the finance.
-	rows, err := s.db.Query(ctx, `SELECT project_id, COALESCE(borrower_id, 0), SUM(amount), MIN(start_date) FROM project_loans l
+	aggs, err := s.loopFinance(ctx, `SELECT project_id, COALESCE(borrower_id, 0), SUM(amount), MIN(start_date) FROM project_loans l
 		WHERE 1 = 1`+where+` GROUP BY project_id, COALESCE(borrower_id, 0) ORDER BY project_id, 2`, args...)
 	if err != nil {
 		return nil, err
 	}
-	type agg struct {
-		project, borrower int64
-		amount            float64
-		first             string
+	return s.loopRows(ctx, aggs, latestYear)
+}
+
+// LoopSummary is the financing loop (融资闭环) summed: of every financed
+// project (a project and borrower, as a LoopRow), and of those compared —
+// with the borrower's accounts of the year before its first loan and of the
+// latest year — the expected and the measured reductions.
+type LoopSummary struct {
+	Projects int     `json:"projects"`
+	Finance  float64 `json:"finance"`  // 万元
+	Expected float64 `json:"expected"` // tCO2 a year, of every project
+	Compared int     `json:"compared"` // projects with a measured change
+	Measured float64 `json:"measured"` // tCO2 a year, of the compared projects
+	// ExpectedOfCompared is the expected reduction of the compared
+	// projects, to set beside Measured.
+	ExpectedOfCompared float64   `json:"expected_of_compared"`
+	Top                []LoopRow `json:"top"` // the largest by finance, then by project and borrower
+}
+
+// LoopSummary sums LoopRows in the database, of the projects in the county
+// ("" for all), and reads the top largest rows in full: the cockpit's panel,
+// which must not read every financed project to draw ten.
+func (s *Service) LoopSummary(ctx context.Context, latestYear int, county string, top int) (LoopSummary, error) {
+	where, args, err := loopScope(ctx)
+	if err != nil {
+		return LoopSummary{}, err
 	}
-	var aggs []agg
+	if err := (Slice{County: county}).Check(); err != nil {
+		return LoopSummary{}, err
+	}
+	// g: each project and borrower with its finance and first loan, as
+	// LoopRows groups them; of the projects in the county.
+	g := `(SELECT l.project_id, COALESCE(l.borrower_id, 0) AS borrower, SUM(l.amount) AS finance, MIN(l.start_date) AS first
+		FROM project_loans l WHERE 1 = 1` + where
+	if county != "" {
+		g += ` AND l.project_id IN (SELECT id FROM projects WHERE county = ?)`
+		args = append(args, county)
+	}
+	g += ` GROUP BY l.project_id, COALESCE(l.borrower_id, 0)) g`
+	// Compared, as Loop has it: accounts of the year before the first loan
+	// (b) and of the latest year (a), the latest the later.
+	var out LoopSummary
+	err = s.db.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(g.finance), 0), COALESCE(SUM(p.annual_tco2), 0),
+		COUNT(b.org_id), COALESCE(SUM(b.emissions - a.emissions), 0), COALESCE(SUM(CASE WHEN b.org_id IS NOT NULL THEN p.annual_tco2 END), 0)
+		FROM `+g+` JOIN projects p ON p.id = g.project_id
+		LEFT JOIN accounts a ON a.org_id = g.borrower AND a.year = ?
+		LEFT JOIN accounts b ON a.org_id IS NOT NULL AND b.org_id = g.borrower AND b.year = CAST(SUBSTR(g.first, 1, 4) AS INTEGER) - 1 AND b.year < a.year`,
+		append(args, latestYear)...).Scan(&out.Projects, &out.Finance, &out.Expected, &out.Compared, &out.Measured, &out.ExpectedOfCompared)
+	if err != nil || top <= 0 || out.Projects == 0 {
+		out.Top = []LoopRow{}
+		return out, err
+	}
+	aggs, err := s.loopFinance(ctx, `SELECT g.project_id, g.borrower, g.finance, g.first FROM `+g+`
+		ORDER BY g.finance DESC, g.project_id, g.borrower LIMIT `+strconv.Itoa(top), args...)
+	if err != nil {
+		return out, err
+	}
+	out.Top, err = s.loopRows(ctx, aggs, latestYear)
+	return out, err
+}
+
+// loopScope is the condition on project_loans l of what the actor may read.
+func loopScope(ctx context.Context) (string, []any, error) {
+	a, err := cifp.MustActor(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	switch a.Role {
+	case cifp.RoleAdmin, cifp.RoleRegulator:
+		return ``, nil, nil
+	case cifp.RoleFinance:
+		return ` AND l.org_id = ?`, []any{a.OrgID}, nil
+	case cifp.RoleEnterprise:
+		return ` AND l.borrower_id = ?`, []any{a.OrgID}, nil
+	}
+	return "", nil, cifp.Errorf(cifp.EFORBIDDEN, "your role may not read financed projects")
+}
+
+// loopFinance is a financed project and borrower: the sum of the loans and
+// the first loan's start date.
+type loopFinance struct {
+	project, borrower int64
+	amount            float64
+	first             string
+}
+
+// loopFinance reads project, borrower, finance and first loan rows.
+func (s *Service) loopFinance(ctx context.Context, query string, args ...any) ([]loopFinance, error) {
+	rows, err := s.db.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var aggs []loopFinance
 	for rows.Next() {
-		var g agg
+		var g loopFinance
 		if err := rows.Scan(&g.project, &g.borrower, &g.amount, &g.first); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		aggs = append(aggs, g)
 	}
-	err = rows.Err()
-	rows.Close()
-	if err != nil || len(aggs) == 0 {
-		return []LoopRow{}, err
+	return aggs, rows.Err()
+}
+
+// loopRows makes the loop rows of the financed projects: the projects in
+// one read, the borrowers' performances in one read of their years — the
+// year before each first loan, and the latest.
+func (s *Service) loopRows(ctx context.Context, aggs []loopFinance, latestYear int) ([]LoopRow, error) {
+	if len(aggs) == 0 {
+		return []LoopRow{}, nil
 	}
-	// The projects in one read, the borrowers' performances one read a
-	// year: the year before each first loan, and the latest.
 	sys := cifp.System.Context(ctx) // the figures are the lender's or the borrower's own: read through the services as the platform
 	ids := make([]int64, 0, len(aggs))
 	for _, g := range aggs {

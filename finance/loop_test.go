@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"cifp"
 	"cifp/carbon"
 	"cifp/internal/testutil"
 )
@@ -62,6 +63,26 @@ func TestLoopRows(t *testing.T) {
 	}
 	if rows, _ := w.svc.LoopRows(w.bank[1], 2025); len(rows) != 0 {
 		t.Errorf("another bank sees the loop: %+v", rows)
+	}
+	// The same summed in the database, for the project's county and another.
+	sum, err := w.svc.LoopSummary(w.bank[0], 2025, "331122", 10)
+	if err != nil || sum.Projects != 1 || sum.Finance != 600 || math.Abs(sum.Expected-1100) > 1e-9 || sum.Compared != 1 ||
+		sum.Measured != 50 || math.Abs(sum.ExpectedOfCompared-1100) > 1e-9 || len(sum.Top) != 1 || *sum.Top[0].MeasuredTCO2 != 50 {
+		t.Errorf("loop summary: %v %+v", err, sum)
+	}
+	if sum, err := w.svc.LoopSummary(w.bank[0], 2025, "331121", 10); err != nil || sum.Projects != 0 || len(sum.Top) != 0 {
+		t.Errorf("loop summary of another county: %v %+v", err, sum)
+	}
+	if sum, _ := w.svc.LoopSummary(w.bank[1], 2025, "", 10); sum.Projects != 0 {
+		t.Errorf("another bank sees the loop summary: %+v", sum)
+	}
+	if _, err := w.svc.LoopSummary(w.reg, 2025, "3311", 10); cifp.ErrorCode(err) != cifp.EINVALID {
+		t.Errorf("a bad county: %v", err)
+	}
+	// Measured needs an account after the year before the first loan: with
+	// 2024 as the latest year there is none.
+	if sum, _ := w.svc.LoopSummary(w.reg, 2024, "", 10); sum.Projects != 1 || sum.Compared != 0 || sum.Measured != 0 {
+		t.Errorf("loop summary of 2024: %+v", sum)
 	}
 
 	// The loan once, whatever the month-ends it is reported in: November

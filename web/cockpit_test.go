@@ -1,12 +1,14 @@
 package web_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +16,7 @@ import (
 	"cifp"
 	"cifp/auth"
 	"cifp/carbon"
+	"cifp/cockpit"
 	"cifp/finance"
 	"cifp/internal/testutil"
 	"cifp/store"
@@ -334,25 +337,59 @@ func TestCockpitEqualsFeatures(t *testing.T) {
 			t.Errorf("warnings: the cockpit %d, the warnings API %d", warn.Warnings, len(ws))
 		}
 
-		// The loop: the sums of the loop API's rows.
-		var loop struct {
-			Projects int     `json:"projects"`
-			Finance  float64 `json:"finance"`
-			Expected float64 `json:"expected"`
-		}
-		getJSON(t, f.fixture, reg, "/api/v1/cockpit/loop?year=2025", &loop)
+		// The loop: the sums of the loop API's rows, for the city and a
+		// county, and its largest ten.
 		var rows []struct {
-			Finance      float64 `json:"finance"`
-			ExpectedTCO2 float64 `json:"expected_tco2"`
+			ProjectID    int64    `json:"project_id"`
+			BorrowerID   int64    `json:"borrower_id"`
+			County       string   `json:"county"`
+			Finance      float64  `json:"finance"`
+			ExpectedTCO2 float64  `json:"expected_tco2"`
+			MeasuredTCO2 *float64 `json:"measured_tco2"`
 		}
 		getJSON(t, f.fixture, reg, "/api/v1/finance/loop?year=2025", &rows)
-		fin, exp := 0.0, 0.0
-		for _, r := range rows {
-			fin += r.Finance
-			exp += r.ExpectedTCO2
+		compared := 0
+		for _, county := range []string{"", f.ent.Division} {
+			var loop cockpit.Loop
+			getJSON(t, f.fixture, reg, "/api/v1/cockpit/loop?year=2025&county="+county, &loop)
+			var want cockpit.Loop
+			var top []finance.LoopRow
+			for _, r := range rows {
+				if county != "" && r.County != county {
+					continue
+				}
+				want.Projects++
+				want.Finance += r.Finance
+				want.Expected += r.ExpectedTCO2
+				if r.MeasuredTCO2 != nil {
+					want.Compared++
+					want.Measured += *r.MeasuredTCO2
+					want.ExpectedOfCompared += r.ExpectedTCO2
+				}
+				top = append(top, finance.LoopRow{LoopInput: finance.LoopInput{ProjectID: r.ProjectID, BorrowerID: r.BorrowerID, Finance: r.Finance}})
+			}
+			compared += want.Compared
+			if loop.Projects != want.Projects || loop.Projects == 0 || loop.Compared != want.Compared ||
+				!near(loop.Finance, want.Finance) || !near(loop.Expected, want.Expected) ||
+				!near(loop.Measured, want.Measured) || !near(loop.ExpectedOfCompared, want.ExpectedOfCompared) {
+				t.Errorf("loop %q: the cockpit %+v, the loop API's rows sum to %+v", county, loop, want)
+			}
+			slices.SortStableFunc(top, func(a, b finance.LoopRow) int {
+				return cmp.Or(cmp.Compare(b.Finance, a.Finance), cmp.Compare(a.ProjectID, b.ProjectID), cmp.Compare(a.BorrowerID, b.BorrowerID))
+			})
+			top = top[:min(10, len(top))]
+			if len(loop.Rows) != len(top) {
+				t.Fatalf("loop %q: %d rows, want the largest %d", county, len(loop.Rows), len(top))
+			}
+			for i, r := range loop.Rows {
+				if r.ProjectID != top[i].ProjectID || r.BorrowerID != top[i].BorrowerID || r.Finance != top[i].Finance {
+					t.Errorf("loop %q row %d: project %d borrower %d %g 万元, want project %d borrower %d %g", county, i,
+						r.ProjectID, r.BorrowerID, r.Finance, top[i].ProjectID, top[i].BorrowerID, top[i].Finance)
+				}
+			}
 		}
-		if loop.Projects != len(rows) || loop.Projects == 0 || loop.Finance != fin || loop.Expected != exp {
-			t.Errorf("loop: the cockpit %+v, the loop API %d projects, %g 万元, %g t", loop, len(rows), fin, exp)
+		if compared == 0 {
+			t.Errorf("no loop row has a measured change: the test compares nothing measured")
 		}
 
 		// A bad filter is named.
@@ -454,4 +491,10 @@ func checkOwnCockpit(t *testing.T, f *fixture, name, path string, body []byte, u
 			t.Errorf("%s: the total %+v is not the institution's own %+v (%v)", name, c.Total, rows, err)
 		}
 	}
+}
+
+// near reports whether two sums of the same figures, added in another
+// order, agree.
+func near(a, b float64) bool {
+	return math.Abs(a-b) <= 1e-9*max(1, math.Abs(a), math.Abs(b))
 }

@@ -335,6 +335,7 @@ type loopItem struct {
 	ProjectID       int64               `json:"project_id"`
 	ProjectCode     string              `json:"project_code"`
 	ProjectName     string              `json:"project_name"`
+	County          string              `json:"county"` // the project's (GB/T 2260)
 	BorrowerID      int64               `json:"borrower_id"`
 	Borrower        string              `json:"borrower"`
 	ExpectedTCO2    float64             `json:"expected_tco2"` // a year, at screening
@@ -352,7 +353,7 @@ type loopItem struct {
 }
 
 func loopItemOf(l finance.LoopRow) loopItem {
-	it := loopItem{ProjectID: l.ProjectID, ProjectCode: l.ProjectCode, ProjectName: l.ProjectName, BorrowerID: l.BorrowerID, Borrower: l.Borrower,
+	it := loopItem{ProjectID: l.ProjectID, ProjectCode: l.ProjectCode, ProjectName: l.ProjectName, County: l.County, BorrowerID: l.BorrowerID, Borrower: l.Borrower,
 		ExpectedTCO2: l.ExpectedTCO2, Finance: l.Finance, Before: l.Before, After: l.After, MeasuredTCO2: l.MeasuredTCO2,
 		IntensityChange: l.IntensityChange, ExpectedPerWan: l.ExpectedPerWan, MeasuredPerWan: l.MeasuredPerWan, MeasuredShare: l.MeasuredShare, Note: l.Note}
 	if !l.FirstLoan.IsZero() {

@@ -103,7 +103,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("--rows must be positive")
 	}
 	b := &bench{e: e, seed: *seed, n: *n, profile: *prof}
-	cleanup, err := b.open(ctx, *dsn, *keep)
+	cleanup, err := b.open(ctx, *dsn, *keep, false)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 // open makes the bench's temporary folder and database: a new SQLite file
 // there, or a schema of its own on a PostgreSQL server. cleanup removes
 // both unless keep.
-func (b *bench) open(ctx context.Context, dsn string, keep bool) (cleanup func(), err error) {
+func (b *bench) open(ctx context.Context, dsn string, keep, reuse bool) (cleanup func(), err error) {
 	dir, err := os.MkdirTemp("", "cifp-bench-")
 	if err != nil {
 		return nil, err
@@ -134,6 +134,8 @@ func (b *bench) open(ctx context.Context, dsn string, keep bool) (cleanup func()
 	switch {
 	case dsn == "":
 		b.dsn = "sqlite:" + filepath.Join(dir, "bench.db")
+	case reuse:
+		b.dsn = dsn
 	case strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://"):
 		schema, withSchema, drop, err := benchSchema(ctx, dsn)
 		if err != nil {

@@ -42,14 +42,18 @@ func runBenchCockpit(ctx context.Context, e *env, args []string) error {
 	conc := fs.Int("concurrency", 4, "requests at once")
 	keep := fs.Bool("keep", false, "keep the database")
 	seed := fs.Int64("seed", 1, "seed of the demo data")
+	reuse := fs.Bool("reuse", false, "with --db: measure a database that an earlier --db run loaded (a sqlite:PATH, or the\npostgres:// URL with search_path= the kept schema) instead of loading a new one")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *reuse && *dsn == "" {
+		return fmt.Errorf("--reuse needs --db")
 	}
 	if *requests < 1 || *conc < 1 {
 		return fmt.Errorf("--requests and --concurrency must be positive")
 	}
 	b := &bench{e: e, seed: *seed, n: *n}
-	cleanup, err := b.open(ctx, *dsn, *keep)
+	cleanup, err := b.open(ctx, *dsn, *keep || *reuse, *reuse)
 	if err != nil {
 		return err
 	}
@@ -62,27 +66,12 @@ func runBenchCockpit(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(out, "machine:  %d CPUs, %s/%s, %s%s\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), cpuModel())
 	fmt.Fprintf(out, "database: %s (%s)\n\n", db.Name, dbVersion(sctx, db))
-	y := time.Now().Year()
-	var res demo.Result
-	start := time.Now()
-	res, err = demo.Load(sctx, db, demo.Options{Seed: b.seed, Enterprises: b.n, ActivityYears: []int{y - 2, y - 1},
-		Projects: *projects, Finance: true, Loans: *loans})
-	if err == nil {
-		err = db.Checkpoint(sctx)
-	}
-	if err == nil && db.Dialect == store.Postgres {
-		for _, t := range []string{"loans", "accounts", "loan_cells", "projects", "orgs"} {
-			if err = db.Analyze(sctx, t); err != nil {
-				break
-			}
-		}
-	}
-	db.Close()
-	if err != nil {
+	if *reuse {
+		fmt.Fprintf(out, "(a) demo data: reused\n")
+		db.Close()
+	} else if err := loadCockpitDemo(sctx, out, db, b.seed, b.n, *projects, *loans); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "(a) demo data: %s enterprises, %s accounts, %s projects, %s loans in %s loan-book rows, %d needs, %d warnings, in %.0f s\n",
-		group(res.Enterprises), group(res.Accounts), group(res.Projects), group(*loans), group(res.Loans), res.Needs, res.Warnings, time.Since(start).Seconds())
 
 	// (b) The platform, as `cifp serve` runs it.
 	app, err := Open(ctx, Config{DB: b.dsn, Addr: "127.0.0.1:0", SecretFile: filepath.Join(b.dir, "secret")}, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -300,4 +289,29 @@ func runCockpitLoad(ctx context.Context, e *env, args []string) error {
 		results = append(results, res)
 	}
 	return json.NewEncoder(e.stdout).Encode(results)
+}
+
+// loadCockpitDemo loads the bench's demo data into db, closes it and reports.
+func loadCockpitDemo(ctx context.Context, out io.Writer, db *store.DB, seed int64, n, projects, loans int) error {
+	y := time.Now().Year()
+	start := time.Now()
+	res, err := demo.Load(ctx, db, demo.Options{Seed: seed, Enterprises: n, ActivityYears: []int{y - 2, y - 1},
+		Projects: projects, Finance: true, Loans: loans})
+	if err == nil {
+		err = db.Checkpoint(ctx)
+	}
+	if err == nil && db.Dialect == store.Postgres {
+		for _, t := range []string{"loans", "accounts", "loan_cells", "projects", "orgs"} {
+			if err = db.Analyze(ctx, t); err != nil {
+				break
+			}
+		}
+	}
+	db.Close()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "(a) demo data: %s enterprises, %s accounts, %s projects, %s loans in %s loan-book rows, %d needs, %d warnings, in %.0f s\n",
+		group(res.Enterprises), group(res.Accounts), group(res.Projects), group(loans), group(res.Loans), res.Needs, res.Warnings, time.Since(start).Seconds())
+	return nil
 }
