@@ -34,8 +34,6 @@ var gepRunners = roles(cifp.RoleAdmin, cifp.RoleRegulator)
 // gepCity is the city the pages open on.
 const gepCity = "331100"
 
-func (s *Server) gep() *gep.Service { return gep.NewService(s.db) }
-
 // gepRegionYear reads ?region= (default the city) and ?year= (default the
 // newest year with a run, else last year).
 func (s *Server) gepRegionYear(r *http.Request) (string, int, error) {
@@ -51,7 +49,7 @@ func (s *Server) gepRegionYear(r *http.Request) (string, int, error) {
 		}
 		return region, y, nil
 	}
-	years, err := s.gep().Years(r.Context(), region)
+	years, err := s.gep.Years(r.Context(), region)
 	if err != nil {
 		return "", 0, err
 	}
@@ -102,7 +100,7 @@ func (s *Server) gepPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	svc := s.gep()
+	svc := s.gep
 	u, _ := userFrom(ctx)
 	v := gepView{Region: region, Name: regionLabel(region), Year: year, Regions: gepRegions(), Profiles: gep.Profiles(),
 		Runner: hasRole(gepRunners, u.Role), Batch: r.URL.Query().Get("batch")}
@@ -166,7 +164,7 @@ func (s *Server) gepRunPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	run, err := s.gep().Run(r.Context(), id)
+	run, err := s.gep.Run(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -185,7 +183,7 @@ func (s *Server) gepExport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	run, err := s.gep().Run(r.Context(), id)
+	run, err := s.gep.Run(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -220,7 +218,7 @@ func (s *Server) gepComparePage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	c, err := s.gep().Compare(r.Context(), a, b)
+	c, err := s.gep.Compare(r.Context(), a, b)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -303,7 +301,7 @@ func (s *Server) gepRunSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Header.Get("HX-Request") != "true" {
-		b, err := s.gep().RunAll(r.Context(), req)
+		b, err := s.gep.RunAll(r.Context(), req)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -330,7 +328,7 @@ func (s *Server) gepRunSubmit(w http.ResponseWriter, r *http.Request) {
 	// The run outlives the request, not its actor.
 	ctx := context.WithoutCancel(r.Context())
 	go func() {
-		b, err := s.gep().RunAll(ctx, req)
+		b, err := s.gep.RunAll(ctx, req)
 		if err != nil && cifp.ErrorCode(err) == cifp.EINTERNAL {
 			s.log.ErrorContext(ctx, "gep run", "err", err, "region", req.Region, "year", req.Year)
 		}

@@ -32,7 +32,7 @@ func (s *Server) apiGEPSaveInputs(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	set, err := s.gep().SaveInputs(r.Context(), gep.InputSet{Inputs: body.Inputs, GDP: body.GDP, Note: body.Note, Source: "api"})
+	set, err := s.gep.SaveInputs(r.Context(), gep.InputSet{Inputs: body.Inputs, GDP: body.GDP, Note: body.Note, Source: "api"})
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -46,7 +46,7 @@ func (s *Server) apiGEPInputs(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	set, err := s.gep().Inputs(r.Context(), region, year)
+	set, err := s.gep.Inputs(r.Context(), region, year)
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -106,7 +106,7 @@ func (s *Server) apiGEPGrids(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	sets, err := s.gep().ApplyGrids(r.Context(), year, l, r.FormValue("profile"))
+	sets, err := s.gep.ApplyGrids(r.Context(), year, l, r.FormValue("profile"))
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -124,7 +124,7 @@ func (s *Server) apiGEPRun(w http.ResponseWriter, r *http.Request) {
 	if req.Region == "" {
 		req.Region = gepCity
 	}
-	b, err := s.gep().RunAll(r.Context(), req)
+	b, err := s.gep.RunAll(r.Context(), req)
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -145,9 +145,9 @@ func (s *Server) apiGEPRuns(w http.ResponseWriter, r *http.Request) {
 	}
 	var list []gep.RunSummary
 	if b := q.Get("batch"); b != "" {
-		list, err = s.gep().BatchRuns(r.Context(), b)
+		list, err = s.gep.BatchRuns(r.Context(), b)
 	} else {
-		list, err = s.gep().Runs(r.Context(), region, int(year))
+		list, err = s.gep.Runs(r.Context(), region, int(year))
 	}
 	if err != nil {
 		s.problem(w, r, err)
@@ -165,7 +165,7 @@ func (s *Server) apiGEPRun1(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	run, err := s.gep().Run(r.Context(), id)
+	run, err := s.gep.Run(r.Context(), id)
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -179,7 +179,7 @@ func (s *Server) apiGEPCompare(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	c, err := s.gep().Compare(r.Context(), a, b)
+	c, err := s.gep.Compare(r.Context(), a, b)
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -193,7 +193,7 @@ func (s *Server) apiGEPOverview(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	list, err := s.gep().Overview(r.Context(), region, year)
+	list, err := s.gep.Overview(r.Context(), region, year)
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -209,7 +209,7 @@ func (s *Server) apiGEPTrend(w http.ResponseWriter, r *http.Request) {
 	if region == "" {
 		region = gepCity
 	}
-	list, err := s.gep().Trend(r.Context(), region)
+	list, err := s.gep.Trend(r.Context(), region)
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -226,7 +226,7 @@ func (s *Server) apiGEPChange(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	c, err := s.gep().ChangeSinceLastYear(r.Context(), region, year)
+	c, err := s.gep.ChangeSinceLastYear(r.Context(), region, year)
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -240,7 +240,7 @@ func (s *Server) apiGEPAssetValue(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	a, err := s.gep().AssetValue(r.Context(), region, year)
+	a, err := s.gep.AssetValue(r.Context(), region, year)
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -260,7 +260,7 @@ func (s *Server) apiGEPChart(w http.ResponseWriter, r *http.Request) {
 		}
 		return zh
 	}
-	svc := s.gep()
+	svc := s.gep
 	var c Chart
 	switch kind := r.PathValue("kind"); kind {
 	case "indicator", "ecosystem":

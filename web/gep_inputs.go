@@ -36,7 +36,7 @@ func (s *Server) gepInputsPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	set, err := s.gep().StartingInputs(r.Context(), region, year)
+	set, err := s.gep.StartingInputs(r.Context(), region, year)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -73,7 +73,7 @@ func (s *Server) gepInputsSubmit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, cifp.Invalid("bad form", cifp.FieldError{Field: "year", Value: r.FormValue("year"), Message: "choose a region and an accounting year"}))
 		return
 	}
-	set, err := s.gep().StartingInputs(r.Context(), region, year)
+	set, err := s.gep.StartingInputs(r.Context(), region, year)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -104,7 +104,7 @@ func (s *Server) gepInputsSubmit(w http.ResponseWriter, r *http.Request) {
 	next, err := set.WithFigures(nums, nil)
 	if err == nil {
 		next.Source, next.Note = "form", strings.TrimSpace(r.FormValue("note"))
-		next, err = s.gep().SaveInputs(r.Context(), next)
+		next, err = s.gep.SaveInputs(r.Context(), next)
 	}
 	if err != nil {
 		if Status(err) >= 500 || cifp.ErrorCode(err) == cifp.EFORBIDDEN {
@@ -125,7 +125,7 @@ func (s *Server) gepTemplate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	set, err := s.gep().StartingInputs(r.Context(), region, year)
+	set, err := s.gep.StartingInputs(r.Context(), region, year)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -149,7 +149,7 @@ func (s *Server) importGEPInputs(r *http.Request) (gep.InputSet, error) {
 		return gep.InputSet{}, err
 	}
 	set.Note = "imported " + format
-	return s.gep().SaveInputs(r.Context(), set)
+	return s.gep.SaveInputs(r.Context(), set)
 }
 
 func (s *Server) gepImportSubmit(w http.ResponseWriter, r *http.Request) {
@@ -166,7 +166,7 @@ func (s *Server) gepImportSubmit(w http.ResponseWriter, r *http.Request) {
 		if y, e := strconv.Atoi(r.FormValue("year")); e == nil {
 			year = y
 		}
-		start, e := s.gep().StartingInputs(r.Context(), region, year)
+		start, e := s.gep.StartingInputs(r.Context(), region, year)
 		if e != nil {
 			s.fail(w, r, e)
 			return

@@ -25,6 +25,7 @@ import (
 	"cifp/carbon"
 	"cifp/cockpit"
 	"cifp/finance"
+	"cifp/gep"
 	"cifp/internal/signed"
 	"cifp/org"
 	"cifp/project"
@@ -73,6 +74,7 @@ type Server struct {
 	projects *project.Service
 	finance  *finance.Service
 	cockpit  *cockpit.Service
+	gep      *gep.Service // GEP accounting (生态系统生产总值核算)
 	signer   *signed.Signer
 	log      *slog.Logger
 	pages    map[string]map[string]pageTemplate // lang → name → template
@@ -104,6 +106,7 @@ func New(cfg Config, db *store.DB, svc Services) (*Server, error) {
 	s := &Server{
 		cfg: cfg, db: db, orgs: svc.Orgs, auth: svc.Auth, carbon: svc.Carbon, projects: svc.Projects, finance: svc.Finance, log: cfg.Logger,
 		cockpit:     cockpit.NewService(svc.Finance, svc.Carbon, svc.Projects),
+		gep:         gep.NewService(db),
 		mux:         http.NewServeMux(),
 		ipLimiter:   auth.NewLimiter(cfg.LoginLimit*3, cfg.LoginWindow),
 		userLimiter: auth.NewLimiter(cfg.LoginLimit, cfg.LoginWindow),
