@@ -57,18 +57,6 @@ func (f Filter) slice() finance.Slice {
 	return finance.Slice{County: f.County, Class: f.Class, Institution: f.Institution}
 }
 
-// Meta is what a panel's figures rest on, shown on hover: the definition,
-// the statistical scope, the data date, the data quality and the source,
-// and the filters the panel honours (the others do not apply to it).
-type Meta struct {
-	Definition string   `json:"definition"`
-	Scope      string   `json:"scope"`
-	AsOf       string   `json:"as_of"`
-	Quality    string   `json:"quality"`
-	Source     string   `json:"source"`
-	Filters    []string `json:"filters"`
-}
-
 // Service answers the cockpit's panels through the features' services.
 type Service struct {
 	finance  *finance.Service

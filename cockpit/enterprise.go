@@ -79,7 +79,7 @@ func (s *Service) Enterprise(ctx context.Context) (Enterprise, error) {
 	out.Projects = orEmpty(out.Projects)
 	out.Needs = orEmpty(out.Needs)
 	out.Loans = orEmpty(out.Loans)
-	out.Meta = Meta{Definition: "本企业的碳账户（近三年）、碳效信用、项目、融资需求与贷款", AsOf: "实时", Quality: "本企业数据", Source: "碳账户、项目库、融资对接、贷款逐笔数据"}
+	out.Meta = panelMeta("enterprise", "", nil)
 	return out, nil
 }
 

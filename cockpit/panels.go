@@ -38,7 +38,7 @@ func (s *Service) Credit(ctx context.Context, f Filter) (Credit, error) {
 	if err != nil {
 		return Credit{}, err
 	}
-	out := Credit{Filter: f, Total: rows[0], Meta: map[string]Meta{}}
+	out := Credit{Filter: f, Total: rows[0]}
 	for _, r := range by {
 		if r.Loans > 0 {
 			out.Reporting++
@@ -49,14 +49,7 @@ func (s *Service) Credit(ctx context.Context, f Filter) (Credit, error) {
 			return Credit{}, err
 		}
 	}
-	quality := fmt.Sprintf("%d 家机构报送 %s 月末逐笔贷款数据", out.Reporting, f.Month)
-	if !out.Total.Comparable {
-		quality += "；" + out.Total.Note
-	}
-	for _, in := range finance.DefaultReference().Indicators {
-		out.Meta[in.Code] = Meta{Definition: in.DefinitionZH, Scope: out.Total.Scope, AsOf: f.Month, Quality: quality, Source: in.Source,
-			Filters: []string{"month", "county", "class", "institution"}}
-	}
+	out.Meta = creditMeta(out.Total, out.Reporting, f.Month)
 	return out, nil
 }
 
@@ -82,9 +75,9 @@ func (s *Service) Trend(ctx context.Context, f Filter) (Trend, error) {
 	if len(rows) > 0 {
 		scope = rows[len(rows)-1].Scope
 	}
-	return Trend{Filter: f, Rows: rows, Meta: Meta{Definition: "绿色贷款余额、占比与气候融资余额的逐月变化（月末时点）", Scope: scope,
-		AsOf: monthsBack(f.Month, 11) + "—" + f.Month, Quality: "金融机构逐月报送的逐笔贷款数据汇总", Source: "绿色信贷统计（贷款逐笔报送）",
-		Filters: []string{"month", "county", "class", "institution"}}}, nil
+	m := panelMeta("trend", monthsBack(f.Month, 11)+"—"+f.Month, []string{"month", "county", "class", "institution"})
+	m.Scope, m.ScopeEN = scope, scope
+	return Trend{Filter: f, Rows: rows, Meta: m}, nil
 }
 
 // Breakdown is the month's statistics of the slice by a dimension.
@@ -112,8 +105,9 @@ func (s *Service) Breakdown(ctx context.Context, f Filter, by finance.Dimension)
 	if len(rows) > 0 {
 		scope = rows[0].Scope
 	}
-	return Breakdown{Filter: f, By: by, Rows: rows, Meta: Meta{Definition: "当月末绿色贷款余额、各项贷款余额与气候融资余额按维度分解", Scope: scope,
-		AsOf: f.Month, Quality: "金融机构逐月报送的逐笔贷款数据汇总", Source: "绿色信贷统计（贷款逐笔报送）", Filters: []string{"month", "county", "class", "institution"}}}, nil
+	m := panelMeta("breakdown", f.Month, []string{"month", "county", "class", "institution"})
+	m.Scope, m.ScopeEN = scope, scope
+	return Breakdown{Filter: f, By: by, Rows: rows, Meta: m}, nil
 }
 
 // MapIndicators are the indicators the county map can be coloured by.
@@ -174,8 +168,7 @@ func (s *Service) Map(ctx context.Context, f Filter, indicator string) (Map, err
 			}
 			out.Areas = append(out.Areas, a)
 		}
-		out.Meta = Meta{Definition: indicatorDefinition(indicator), AsOf: f.Month, Quality: "按借款人所在区县汇总的逐笔贷款数据",
-			Source: "绿色信贷统计（贷款逐笔报送）", Filters: []string{"month", "class", "institution"}}
+		out.Meta = mapMeta(indicator, f, carbon.Distribution{})
 	case "projects", "investment":
 		cs, err := s.projects.Counties(ctx, project.Filter{Library: true})
 		if err != nil {
@@ -188,8 +181,7 @@ func (s *Service) Map(ctx context.Context, f Filter, indicator string) (Map, err
 				out.Areas, out.Unit = append(out.Areas, Area{County: c.County, Value: val(c.Investment)}), "万元"
 			}
 		}
-		out.Meta = Meta{Definition: "入库气候项目（已入库、融资对接、建设中、已建成）的个数与总投资，按项目所在区县", AsOf: "实时",
-			Quality: "经初筛和专家评审入库的项目", Source: "气候项目库", Filters: nil}
+		out.Meta = mapMeta(indicator, f, carbon.Distribution{})
 	case "accounts", "emissions":
 		d, err := s.carbon.Distribution(ctx, carbon.Filter{Year: f.Year, Grade: f.Grade})
 		if err != nil {
@@ -202,20 +194,9 @@ func (s *Service) Map(ctx context.Context, f Filter, indicator string) (Map, err
 				out.Areas, out.Unit = append(out.Areas, Area{County: t.Division, Value: val(t.Emissions)}), "tCO2"
 			}
 		}
-		out.Meta = Meta{Definition: "企业年度碳账户的户数与排放量（范围一、二，扣除绿电等抵减），按企业注册地区县", AsOf: strconv.Itoa(f.Year),
-			Quality: qualityText(d), Source: "企业碳账户", Filters: []string{"year", "grade"}}
+		out.Meta = mapMeta(indicator, f, d)
 	}
 	return out, nil
-}
-
-func indicatorDefinition(code string) string {
-	ref := finance.DefaultReference()
-	key := map[string]string{"green_balance": "green_loan_balance", "green_share": "green_loan_share", "green_growth": "green_loan_growth",
-		"climate_balance": "climate_financing_balance"}[code]
-	if in, ok := ref.Indicator(key); ok {
-		return in.DefinitionZH
-	}
-	return ""
 }
 
 // Carbon is the carbon-account panel (碳账户): the distribution by grade
@@ -236,16 +217,7 @@ func (s *Service) Carbon(ctx context.Context, f Filter) (Carbon, error) {
 	if err != nil {
 		return Carbon{}, err
 	}
-	return Carbon{Filter: f, Distribution: d, Meta: Meta{Definition: "企业年度碳账户按碳效等级（1—5级）和碳效水平（低/中/高碳）的分布；排放 = 范围一 + 范围二 − 抵减",
-		Scope: "浙江省工业企业碳效评价（碳效码）", AsOf: strconv.Itoa(f.Year), Quality: qualityText(d), Source: "企业碳账户", Filters: []string{"year", "county", "grade"}}}, nil
-}
-
-func qualityText(d carbon.Distribution) string {
-	if d.Accounts == 0 {
-		return "无碳账户"
-	}
-	return fmt.Sprintf("%d 户：计量 %d、报送 %d、估算 %d", d.Accounts, d.Quality[carbon.Quality("metered")], d.Quality[carbon.Quality("reported")],
-		d.Quality[carbon.Quality("estimated")])
+	return Carbon{Filter: f, Distribution: d, Meta: accountsMeta("carbon", f.Year, []string{"year", "county", "grade"}, d)}, nil
 }
 
 // Pipeline is the project funnel (项目漏斗).
@@ -265,8 +237,7 @@ func (s *Service) Pipeline(ctx context.Context, f Filter) (Pipeline, error) {
 	if err != nil {
 		return Pipeline{}, err
 	}
-	return Pipeline{Filter: f, Stages: st, Meta: Meta{Definition: "达到各阶段的项目数（累计）：申报（已提交）→ 入库 → 获得融资（建设中、已建成）→ 建成",
-		AsOf: "实时", Quality: "项目库工作流状态", Source: "气候项目库", Filters: []string{"county"}}}, nil
+	return Pipeline{Filter: f, Stages: st, Meta: panelMeta("pipeline", "", []string{"county"})}, nil
 }
 
 // Matching is the financing service's levels (融资对接).
@@ -286,8 +257,7 @@ func (s *Service) Matching(ctx context.Context, f Filter) (Matching, error) {
 	if err != nil {
 		return Matching{}, err
 	}
-	return Matching{Filter: f, ServiceLevels: l, Meta: Meta{Definition: "融资需求按状态的笔数与金额；机构抢单后首次对接是否在规定工作日内（贷款码响应时限）",
-		AsOf: "实时", Quality: "平台记录的抢单与对接时间", Source: "融资对接（贷款码）", Filters: []string{"county", "institution"}}}, nil
+	return Matching{Filter: f, ServiceLevels: l, Meta: panelMeta("matching", "", []string{"county", "institution"})}, nil
 }
 
 // Warnings is the early-warning panel (预警).
@@ -307,8 +277,7 @@ func (s *Service) Warnings(ctx context.Context, f Filter) (Warnings, error) {
 	if err != nil {
 		return Warnings{}, err
 	}
-	return Warnings{Filter: f, WarningSummary: w, Meta: Meta{Definition: "借款企业碳效等级下降两级及以上、降至5级或碳报告被退回时的预警，及建议措施（关注、重组、退出）与机构处置",
-		AsOf: strconv.Itoa(f.Year), Quality: "机构查看预警清单时登记", Source: "碳效信用预警", Filters: []string{"year", "county", "institution"}}}, nil
+	return Warnings{Filter: f, WarningSummary: w, Meta: panelMeta("warnings", strconv.Itoa(f.Year), []string{"year", "county", "institution"})}, nil
 }
 
 // Loop is the closing of the loop (融资闭环): the reduction expected at
@@ -341,8 +310,6 @@ func (s *Service) Loop(ctx context.Context, f Filter) (Loop, error) {
 	}
 	out := Loop{Filter: f, Projects: sum.Projects, Finance: sum.Finance, Expected: sum.Expected, Measured: sum.Measured,
 		Compared: sum.Compared, ExpectedOfCompared: sum.ExpectedOfCompared, Rows: sum.Top}
-	out.Meta = Meta{Definition: "入库项目获得贷款后，借款企业实测排放（放款前一年 − 最近一年）与项目评审时预期年减排量对比，按每万元气候融资",
-		AsOf: strconv.Itoa(f.Year), Quality: fmt.Sprintf("%d 个项目中 %d 个有放款前后两年的碳账户", out.Projects, out.Compared), Source: "项目库 + 贷款逐笔数据 + 企业碳账户",
-		Filters: []string{"year", "county"}}
+	out.Meta = panelMeta("loop", strconv.Itoa(f.Year), []string{"year", "county"}, out.Projects, out.Compared)
 	return out, nil
 }

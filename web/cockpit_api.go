@@ -122,7 +122,8 @@ func (s *Server) cockpitPanel(r *http.Request, name string) (tabler, error) {
 }
 
 // apiCockpitExport is GET /api/v1/cockpit/{panel}/export: the panel's data
-// as .xlsx, with its definition, scope, data date and quality.
+// as .xlsx, with its definition, scope, data date and quality in the
+// reader's language.
 func (s *Server) apiCockpitExport(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("panel")
 	p, err := s.cockpitPanel(r, name)
@@ -130,7 +131,7 @@ func (s *Server) apiCockpitExport(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	buf, err := writeTable(p.Table())
+	buf, err := s.writeTable(p.Table(), lang(r))
 	if err != nil {
 		s.problem(w, r, err)
 		return
@@ -139,8 +140,8 @@ func (s *Server) apiCockpitExport(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeTable writes a panel's table into an .xlsx: the rows on the first
-// sheet, the meta on 说明.
-func writeTable(t cockpit.Table) (*bytes.Buffer, error) {
+// sheet, the meta on 说明, labelled and worded in the language.
+func (s *Server) writeTable(t cockpit.Table, l string) (*bytes.Buffer, error) {
 	x := excelize.NewFile()
 	defer x.Close()
 	const sheet = "数据"
@@ -155,9 +156,10 @@ func writeTable(t cockpit.Table) (*bytes.Buffer, error) {
 	if _, err := x.NewSheet("说明"); err != nil {
 		return nil, err
 	}
-	for i, kv := range [][2]string{{"定义", t.Meta.Definition}, {"口径", t.Meta.Scope}, {"数据日期", t.Meta.AsOf}, {"数据质量", t.Meta.Quality}, {"来源", t.Meta.Source}} {
+	m := t.Meta.In(l)
+	for i, kv := range [][2]string{{"definition", m.Definition}, {"scope", m.Scope}, {"as_of", m.AsOf}, {"quality", m.Quality}, {"source", m.Source}} {
 		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		row := []any{kv[0], kv[1]}
+		row := []any{s.msg(l, "cockpit.m."+kv[0]), kv[1]}
 		x.SetSheetRow("说明", cell, &row)
 	}
 	x.SetColWidth("说明", "B", "B", 80)

@@ -65,7 +65,8 @@ func TestBrowserCockpit(t *testing.T) {
 			Share          *float64 `json:"share"`
 		} `json:"total"`
 		Meta map[string]struct {
-			Definition string `json:"definition"`
+			Definition   string `json:"definition"`
+			DefinitionEN string `json:"definition_en"`
 		} `json:"meta"`
 	}
 	type breakdown struct {
@@ -85,7 +86,8 @@ func TestBrowserCockpit(t *testing.T) {
 			Projects int `json:"projects"`
 		} `json:"stages"`
 		Meta struct {
-			Definition string `json:"definition"`
+			Definition   string `json:"definition"`
+			DefinitionEN string `json:"definition_en"`
 		} `json:"meta"`
 	}
 	// checkKPIs compares the KPI cards with the credit panel of the API.
@@ -232,6 +234,18 @@ func TestBrowserCockpit(t *testing.T) {
 		w.run(ctx, "clear", chromedp.Click(chromedp.CSS(`[data-testid=filter-clear]`)), poll(`location.search.indexOf('county=')<0`), poll(allReady("")),
 			poll(`Array.from(document.querySelectorAll('[data-panel][data-api]')).every(function(s){return s.getAttribute('data-query').indexOf('county=')<0;})`))
 		checkKPIs(t, ctx, "regulator", "")
+
+		// In English the hover texts are the English meta.
+		w.run(ctx, "switch to English", chromedp.Navigate(f.ts.URL+"/lang/en?next=/cockpit"), poll(allReady("")))
+		if h := js[string](t, ctx, `document.querySelector('[data-panel=pipeline] [data-meta]').title`); pl.Meta.DefinitionEN == "" ||
+			!strings.Contains(h, "Definition: "+pl.Meta.DefinitionEN) || !strings.Contains(h, "Data date: live") || strings.Contains(h, pl.Meta.Definition) {
+			t.Errorf("pipeline's English hover: %q", h)
+		}
+		if h := js[string](t, ctx, `document.querySelector('[data-kpi=green_loan_balance]').title`); !strings.Contains(h, c.Meta["green_loan_balance"].DefinitionEN) {
+			t.Errorf("green balance's English hover: %q", h)
+		}
+		browser.Screenshot(t, ctx, "cockpit-regulator-en")
+		w.run(ctx, "back to Chinese", chromedp.Navigate(f.ts.URL+"/lang/zh?next=/cockpit"), poll(allReady("")))
 	})
 
 	t.Run("big-screen", func(t *testing.T) {

@@ -1,17 +1,21 @@
 package web_test
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
 	"net/url"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"cifp"
 	"cifp/auth"
@@ -242,8 +246,21 @@ func TestCockpitEqualsFeatures(t *testing.T) {
 					OrgID  int64    `json:"org_id"`
 					Change *float64 `json:"change"`
 				} `json:"improvers"`
+				Meta struct {
+					Definition   string `json:"definition"`
+					DefinitionEN string `json:"definition_en"`
+					Quality      string `json:"quality"`
+					QualityEN    string `json:"quality_en"`
+					Source       string `json:"source"`
+					SourceEN     string `json:"source_en"`
+				} `json:"meta"`
 			}
 			getJSON(t, f.fixture, reg, "/api/v1/cockpit/carbon?year=2025&county="+county, &c)
+			// The meta in both languages: the English is not the Chinese.
+			if m := c.Meta; m.Definition == "" || m.DefinitionEN == "" || m.DefinitionEN == m.Definition || m.QualityEN == "" ||
+				m.QualityEN == m.Quality || m.SourceEN == "" || !strings.Contains(m.QualityEN, strconv.Itoa(c.Accounts)+" accounts") {
+				t.Errorf("county %q: the carbon panel's meta %+v", county, m)
+			}
 			var list struct {
 				Items []carbon.StoredAccount `json:"items"`
 			}
@@ -403,7 +420,41 @@ func TestCockpitEqualsFeatures(t *testing.T) {
 		if resp.StatusCode != 200 || len(rowsX) < 3 || rowsX[1][1] != "绿色贷款余额(万元)" {
 			t.Errorf("the breakdown's export: %d %v", resp.StatusCode, rowsX)
 		}
+		// Its 说明 sheet is in the reader's language.
+		var carbonMeta struct {
+			Meta struct {
+				Definition   string `json:"definition"`
+				DefinitionEN string `json:"definition_en"`
+			} `json:"meta"`
+		}
+		getJSON(t, f.fixture, reg, "/api/v1/cockpit/carbon", &carbonMeta)
+		for _, l := range []string{"zh", "en"} {
+			req, _ := http.NewRequest("GET", f.ts.URL+"/api/v1/cockpit/carbon/export", nil)
+			req.Header.Set("Authorization", "Bearer "+f.tokens[reg])
+			req.AddCookie(&http.Cookie{Name: "cifp_lang", Value: l})
+			resp, body := f.send(req)
+			notes := xlsxSheet(t, body, "说明")
+			want := map[string][2]string{"zh": {"定义", carbonMeta.Meta.Definition}, "en": {"Definition", carbonMeta.Meta.DefinitionEN}}[l]
+			if resp.StatusCode != 200 || len(notes) < 5 || len(notes[0]) < 2 || notes[0][0] != want[0] || notes[0][1] != want[1] {
+				t.Errorf("the carbon export's notes in %s: %d %v, want %v", l, resp.StatusCode, notes, want)
+			}
+		}
 	})
+}
+
+// xlsxSheet is the rows of a workbook's sheet.
+func xlsxSheet(t *testing.T, data []byte, sheet string) [][]string {
+	t.Helper()
+	x, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("not an .xlsx file: %v", err)
+	}
+	defer x.Close()
+	rows, err := x.GetRows(sheet)
+	if err != nil {
+		t.Fatalf("sheet %s: %v", sheet, err)
+	}
+	return rows
 }
 
 func jsonEqual(a, b json.RawMessage) bool {

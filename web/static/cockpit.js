@@ -43,6 +43,7 @@
 
 	var zh = !/^en\b/i.test(document.documentElement.lang || 'zh-CN');
 	var locale = zh ? 'zh-CN' : 'en';
+	var COLON = zh ? '：' : ': ';
 	var big = root.getAttribute('data-big') === '1';
 	var cityWide = root.getAttribute('data-citywide') === '1';
 	var FILTERS = ['month', 'year', 'county', 'class', 'institution', 'grade'];
@@ -314,14 +315,17 @@
 
 	var FILTER_OF = { month: 'month', year: 'year', county: 'county', class: 'class', institution: 'institution', grade: 'grade' };
 
+	// metaText is a panel's meta in the page's language: in English the
+	// *_en fields, each falling back to the Chinese where it has none.
 	function metaText(m) {
 		if (!m) {
 			return '';
 		}
 		var lines = [];
 		[['definition', 'm.definition'], ['scope', 'm.scope'], ['as_of', 'm.as_of'], ['quality', 'm.quality'], ['source', 'm.source']].forEach(function (p) {
-			if (m[p[0]]) {
-				lines.push(tx(p[1]) + '：' + m[p[0]]);
+			var v = (!zh && m[p[0] + '_en']) || m[p[0]];
+			if (v) {
+				lines.push(tx(p[1]) + COLON + v);
 			}
 		});
 		return lines.join('\n');
@@ -408,8 +412,8 @@
 				var status = tg.met === true ? tx('met') : tg.ratio != null ? pct(tg.ratio, 1) : tg.actual == null ? tx('no_actual') : tx('not_compared');
 				li.appendChild(el('span', 'ck-target-status' + (tg.met === true ? ' ok' : ''), status));
 				var meta = m[tg.indicator] || {};
-				li.title = [metaText(meta), tg.note || '', tx('m.scope') + '：' + tg.target_scope + (tg.actual_scope ? ' / ' + tg.actual_scope : ''),
-					tg.due ? tx('due') + '：' + tg.due : ''].filter(Boolean).join('\n');
+				li.title = [metaText(meta), tg.note || '', tx('m.scope') + COLON + tg.target_scope + (tg.actual_scope ? ' / ' + tg.actual_scope : ''),
+					tg.due ? tx('due') + COLON + tg.due : ''].filter(Boolean).join('\n');
 				list.appendChild(li);
 			});
 		}
@@ -953,7 +957,7 @@
 				{ name: tx('ent_intensity'), type: 'line', yAxisIndex: 1, data: accs.map(function (a) { return a.has_intensity ? +a.intensity_t_per_wan.toFixed(3) : null; }) }
 			]
 		}));
-		setMeta(accSec, { definition: tx('ent_accounts_def'), as_of: years.join('、'), quality: accs.map(function (a) { return a.year + ' ' + label('quality', a.quality); }).join('；'), source: tx('ent_accounts_src') }, {});
+		setMeta(accSec, { definition: tx('ent_accounts_def'), as_of: years.join(zh ? '、' : ', '), quality: accs.map(function (a) { return a.year + ' ' + label('quality', a.quality); }).join(zh ? '；' : '; '), source: tx('ent_accounts_src') }, {});
 		accSec.setAttribute('data-ready', '');
 
 		var rows = function (key, list, cells) {
