@@ -45,7 +45,7 @@ func runBenchFinance(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("--loans must be 1 to %d", finance.MaxLoanRows)
 	}
 	b := &bench{e: e, seed: *seed, n: *n}
-	cleanup, err := b.open(ctx, *dsn, *keep)
+	cleanup, err := b.open(ctx, *dsn, *keep, false)
 	if err != nil {
 		return err
 	}
