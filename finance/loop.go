@@ -132,39 +132,51 @@ func (s *Service) LoopSummary(ctx context.Context, latestYear int, county string
 		return LoopSummary{}, err
 	}
 	// g: each project and borrower with its finance and first loan, as
-	// LoopRows groups them; of the projects in the county.
+	// LoopRows groups them (a NULL borrower is one group), of the projects
+	// in the county; read in the order of project_loans_finance.
 	g := `(SELECT l.project_id, COALESCE(l.borrower_id, 0) AS borrower, SUM(l.amount) AS finance, MIN(l.start_date) AS first
 		FROM project_loans l WHERE 1 = 1` + where
 	if county != "" {
 		g += ` AND l.project_id IN (SELECT id FROM projects WHERE county = ?)`
 		args = append(args, county)
 	}
-	g += ` GROUP BY l.project_id, COALESCE(l.borrower_id, 0)) g`
-	// Compared, as Loop has it: accounts of the year before the first loan
-	// (b) and of the latest year (a), the latest the later.
+	g += ` GROUP BY l.project_id, l.borrower_id) g`
 	// The accounts by their narrow index: SQLite, without planner
 	// statistics, would read the wide rows with their detail.
 	narrow := ``
 	if s.db.D() == store.SQLite {
 		narrow = ` INDEXED BY accounts_performance`
 	}
-	var out LoopSummary
-	err = s.db.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(g.finance), 0), COALESCE(SUM(p.annual_tco2), 0),
-		COUNT(b.org_id), COALESCE(SUM(b.emissions - a.emissions), 0), COALESCE(SUM(CASE WHEN b.org_id IS NOT NULL THEN p.annual_tco2 END), 0)
+	// One read: the largest rows, each with the sums over all of them (the
+	// window is the whole result, before the limit). Compared, as Loop has
+	// it: with accounts of the year before the first loan (b) and of the
+	// latest year (a), the latest the later.
+	rows, err := s.db.Query(ctx, `SELECT g.project_id, g.borrower, g.finance, g.first,
+		COUNT(*) OVER (), SUM(g.finance) OVER (), SUM(p.annual_tco2) OVER (), COUNT(b.org_id) OVER (),
+		COALESCE(SUM(b.emissions - a.emissions) OVER (), 0), COALESCE(SUM(CASE WHEN b.org_id IS NOT NULL THEN p.annual_tco2 END) OVER (), 0)
 		FROM `+g+` JOIN projects p ON p.id = g.project_id
 		LEFT JOIN accounts a`+narrow+` ON a.org_id = g.borrower AND a.year = ?
-		LEFT JOIN accounts b`+narrow+` ON a.org_id IS NOT NULL AND b.org_id = g.borrower AND b.year = CAST(SUBSTR(g.first, 1, 4) AS INTEGER) - 1 AND b.year < a.year`,
-		append(args, latestYear)...).Scan(&out.Projects, &out.Finance, &out.Expected, &out.Compared, &out.Measured, &out.ExpectedOfCompared)
-	if err != nil || top <= 0 || out.Projects == 0 {
-		out.Top = []LoopRow{}
-		return out, err
-	}
-	aggs, err := s.loopFinance(ctx, `SELECT g.project_id, g.borrower, g.finance, g.first FROM `+g+`
-		ORDER BY g.finance DESC, g.project_id, g.borrower LIMIT `+strconv.Itoa(top), args...)
+		LEFT JOIN accounts b`+narrow+` ON a.org_id IS NOT NULL AND b.org_id = g.borrower AND b.year = CAST(SUBSTR(g.first, 1, 4) AS INTEGER) - 1 AND b.year < a.year
+		ORDER BY g.finance DESC, g.project_id, g.borrower LIMIT `+strconv.Itoa(max(top, 1)), append(args, latestYear)...)
 	if err != nil {
-		return out, err
+		return LoopSummary{}, err
 	}
-	out.Top, err = s.loopRows(ctx, aggs, latestYear)
+	defer rows.Close()
+	var out LoopSummary
+	var aggs []loopFinance
+	for rows.Next() {
+		var f loopFinance
+		if err := rows.Scan(&f.project, &f.borrower, &f.amount, &f.first,
+			&out.Projects, &out.Finance, &out.Expected, &out.Compared, &out.Measured, &out.ExpectedOfCompared); err != nil {
+			return LoopSummary{}, err
+		}
+		aggs = append(aggs, f)
+	}
+	if err := rows.Err(); err != nil {
+		return LoopSummary{}, err
+	}
+	rows.Close()
+	out.Top, err = s.loopRows(ctx, aggs[:min(top, len(aggs))], latestYear)
 	return out, err
 }
 
