@@ -416,9 +416,13 @@ func (s *Service) computeYear(ctx context.Context, tx *store.Tx, year int, orgs 
 }
 
 // summarise keeps the summaries the cockpit reads after a year's accounts
-// changed: the year's account cells, and the intensity change of the
-// changed accounts and of the same enterprises' accounts of the next year.
+// changed: the accounts' version (data_versions), the year's account cells,
+// and the intensity change of the changed accounts and of the same
+// enterprises' accounts of the next year.
 func summarise(ctx context.Context, tx *store.Tx, year int, orgs map[int64]bool) error {
+	if _, err := tx.Exec(ctx, `UPDATE data_versions SET version = version + 1 WHERE name = 'accounts'`); err != nil {
+		return err
+	}
 	if _, err := tx.Exec(ctx, `DELETE FROM account_cells WHERE year = ?`, year); err != nil {
 		return err
 	}

@@ -285,8 +285,21 @@ func TestGridKind(t *testing.T) {
 		if err := w.carbon.SetGridKind(entB, w.b.ID, "lunar"); cifp.ErrorCode(err) != cifp.EINVALID {
 			t.Errorf("unknown kind: %v", err)
 		}
+		version := func() (v int64) {
+			t.Helper()
+			if err := db.QueryRow(context.Background(), `SELECT version FROM data_versions WHERE name = 'accounts'`).Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		before := version()
 		if err := w.carbon.SetGridKind(entB, w.b.ID, "ets_compliance"); err != nil {
 			t.Fatal(err)
+		}
+		// The accounts were computed again: their version (which the
+		// cockpit's kept summaries rest on) moved.
+		if v := version(); v <= before {
+			t.Errorf("the accounts' version %d after a recompute, %d before", v, before)
 		}
 		// 3,000 MWh × 0.5703 (the ETS compliance factor) = 1,710.9 t instead of 1,650.
 		b, _ := w.carbon.Account(admin, w.b.ID, 2023)

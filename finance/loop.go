@@ -148,35 +148,41 @@ func (s *Service) LoopSummary(ctx context.Context, latestYear int, county string
 		narrow = ` INDEXED BY accounts_performance`
 	}
 	// One read: the largest rows, each with the sums over all of them (the
-	// window is the whole result, before the limit). Compared, as Loop has
-	// it: with accounts of the year before the first loan (b) and of the
-	// latest year (a), the latest the later.
-	rows, err := s.db.Query(ctx, `SELECT g.project_id, g.borrower, g.finance, g.first,
-		COUNT(*) OVER (), SUM(g.finance) OVER (), SUM(p.annual_tco2) OVER (), COUNT(b.org_id) OVER (),
-		COALESCE(SUM(b.emissions - a.emissions) OVER (), 0), COALESCE(SUM(CASE WHEN b.org_id IS NOT NULL THEN p.annual_tco2 END) OVER (), 0)
-		FROM `+g+` JOIN projects p ON p.id = g.project_id
-		LEFT JOIN accounts a`+narrow+` ON a.org_id = g.borrower AND a.year = ?
-		LEFT JOIN accounts b`+narrow+` ON a.org_id IS NOT NULL AND b.org_id = g.borrower AND b.year = CAST(SUBSTR(g.first, 1, 4) AS INTEGER) - 1 AND b.year < a.year
-		ORDER BY g.finance DESC, g.project_id, g.borrower LIMIT `+strconv.Itoa(max(top, 1)), append(args, latestYear)...)
+	// window is the whole result, before the limit), kept while the data
+	// keeps its versions. Compared, as Loop has it: with accounts of the
+	// year before the first loan (b) and of the latest year (a), the latest
+	// the later.
+	limit := max(top, 1)
+	args = append(args, latestYear)
+	cached, err := s.loops.get(ctx, s.db, fmt.Sprint(where, args, limit), func() (loopSums, error) {
+		rows, err := s.db.Query(ctx, `SELECT g.project_id, g.borrower, g.finance, g.first,
+			COUNT(*) OVER (), SUM(g.finance) OVER (), SUM(p.annual_tco2) OVER (), COUNT(b.org_id) OVER (),
+			COALESCE(SUM(b.emissions - a.emissions) OVER (), 0), COALESCE(SUM(CASE WHEN b.org_id IS NOT NULL THEN p.annual_tco2 END) OVER (), 0)
+			FROM `+g+` JOIN projects p ON p.id = g.project_id
+			LEFT JOIN accounts a`+narrow+` ON a.org_id = g.borrower AND a.year = ?
+			LEFT JOIN accounts b`+narrow+` ON a.org_id IS NOT NULL AND b.org_id = g.borrower AND b.year = CAST(SUBSTR(g.first, 1, 4) AS INTEGER) - 1 AND b.year < a.year
+			ORDER BY g.finance DESC, g.project_id, g.borrower LIMIT `+strconv.Itoa(limit), args...)
+		if err != nil {
+			return loopSums{}, err
+		}
+		defer rows.Close()
+		var out loopSums
+		for rows.Next() {
+			var f loopFinance
+			if err := rows.Scan(&f.project, &f.borrower, &f.amount, &f.first, &out.sum.Projects, &out.sum.Finance, &out.sum.Expected,
+				&out.sum.Compared, &out.sum.Measured, &out.sum.ExpectedOfCompared); err != nil {
+				return loopSums{}, err
+			}
+			out.top = append(out.top, f)
+		}
+		return out, rows.Err()
+	})
 	if err != nil {
 		return LoopSummary{}, err
 	}
-	defer rows.Close()
-	var out LoopSummary
-	var aggs []loopFinance
-	for rows.Next() {
-		var f loopFinance
-		if err := rows.Scan(&f.project, &f.borrower, &f.amount, &f.first,
-			&out.Projects, &out.Finance, &out.Expected, &out.Compared, &out.Measured, &out.ExpectedOfCompared); err != nil {
-			return LoopSummary{}, err
-		}
-		aggs = append(aggs, f)
-	}
-	if err := rows.Err(); err != nil {
-		return LoopSummary{}, err
-	}
-	rows.Close()
-	out.Top, err = s.loopRows(ctx, aggs[:min(top, len(aggs))], latestYear)
+	// The rows in full, read now: names, reports and performances.
+	out := cached.sum
+	out.Top, err = s.loopRows(ctx, cached.top[:min(top, len(cached.top))], latestYear)
 	return out, err
 }
 

@@ -2,6 +2,7 @@ package finance
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"cifp"
 	"cifp/carbon"
 	"cifp/internal/testutil"
+	"cifp/store"
 )
 
 func TestLoopWorkedExample(t *testing.T) {
@@ -119,4 +121,70 @@ func TestLoopRows(t *testing.T) {
 	if got := finance(w.reg); got != 1000 {
 		t.Errorf("the regulators' loop: finance %g, want 600 + 400", got)
 	}
+}
+
+// TestLoopSummaryCache: the loop's sums are kept until the loan book, the
+// accounts or the projects change, and then read again.
+func TestLoopSummaryCache(t *testing.T) {
+	testutil.ForEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		csv := "name,owner_uscc,county,location,category,description,investment,start_date,end_date,lifetime,technical\n" +
+			"屋顶光伏," + w.e1.USCC + ",331122,园区,solar_pv,2 MW,1000,2025-01-01,2025-06-30,25,\"{\"\"generation_mwh\"\":\"\"2000\"\"}\"\n"
+		res, err := w.projects.Import(w.reg, strings.NewReader(csv), "p.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		account(t, db, w.e1.ID, 2024, 3, 0.2, "metered")
+		account(t, db, w.e1.ID, 2025, 3, 0.18, "metered")
+		db.Exec(ctx, `UPDATE accounts SET emissions = 100 WHERE org_id = ? AND year = 2025`, w.e1.ID)
+		header := strings.Join(LoanHeader, ",") + "\n"
+		loan := func(bank context.Context, id string, amount int) {
+			t.Helper()
+			row := fmt.Sprintf("%s,%s,项目贷,%d,%d,3.4,2025-02-01,2030-02-01,光伏,,,,%s\n", id, w.e1.USCC, amount, amount, res.Codes[0])
+			if _, err := w.svc.ImportLoans(bank, strings.NewReader(header+row), "p.csv", "2025-12"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		summary := func() LoopSummary {
+			t.Helper()
+			s, err := w.svc.LoopSummary(w.reg, 2025, "", 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		loan(w.bank[0], "P1", 600)
+		if s := summary(); s.Finance != 600 || s.Measured != 50 || math.Abs(s.Expected-1100) > 1e-9 {
+			t.Fatalf("first read: %+v", s)
+		}
+		// A loan of another bank to the same project and borrower: the
+		// book's version moves.
+		loan(w.bank[1], "Q1", 400)
+		if s := summary(); s.Projects != 1 || s.Finance != 1000 || s.Top[0].Finance != 1000 {
+			t.Errorf("after a loan: %+v", s)
+		}
+		// A project's expected reduction: the trigger raises the projects' version.
+		if _, err := db.Exec(ctx, `UPDATE projects SET annual_tco2 = 2000`); err != nil {
+			t.Fatal(err)
+		}
+		if s := summary(); s.Expected != 2000 || s.ExpectedOfCompared != 2000 {
+			t.Errorf("after the expected reduction changed: %+v", s)
+		}
+		// An account changed behind the services' back is not seen (the
+		// sums are kept) until the accounts' version moves, as every
+		// computation of accounts moves it.
+		if _, err := db.Exec(ctx, `UPDATE accounts SET emissions = 90 WHERE org_id = ? AND year = 2025`, w.e1.ID); err != nil {
+			t.Fatal(err)
+		}
+		if s := summary(); s.Measured != 50 {
+			t.Errorf("kept sums: measured %g, want 150 − 100", s.Measured)
+		}
+		if _, err := db.Exec(ctx, `UPDATE data_versions SET version = version + 1 WHERE name = 'accounts'`); err != nil {
+			t.Fatal(err)
+		}
+		if s := summary(); s.Measured != 60 {
+			t.Errorf("after the accounts' version moved: measured %g, want 150 − 90", s.Measured)
+		}
+	})
 }

@@ -25,12 +25,13 @@ type Service struct {
 	projects *project.Service
 	Now      func() time.Time
 	cells    *cellCache // the statistics cells read, by month
+	loops    *loopCache // the financing loop's sums, by reader, year and county
 }
 
 // NewService returns the finance service; it reads carbon grades and
 // library projects through their services.
 func NewService(db *store.DB, c *carbon.Service, p *project.Service) *Service {
-	return &Service{db: db, carbon: c, projects: p, Now: store.Now, cells: &cellCache{}}
+	return &Service{db: db, carbon: c, projects: p, Now: store.Now, cells: &cellCache{}, loops: &loopCache{}}
 }
 
 func jsonText(v any) string {
