@@ -35,10 +35,13 @@ func TestLoopWorkedExample(t *testing.T) {
 	}
 }
 
-func TestLoopRows(t *testing.T) {
-	db := testutil.MustOpenDB(t)
+// newLoopWorld is a world with a library project of e1, imported as the
+// library team does, expected to cut 2 000 MWh × 0.5500 = 1 100 t a year,
+// and e1's accounts: 150 t in 2024, 100 t in 2025. It returns the project's
+// code.
+func newLoopWorld(t *testing.T, db *store.DB) (*world, string) {
+	t.Helper()
 	w := newWorld(t, db)
-	// A library project of e1, imported as the library team does.
 	csv := "name,owner_uscc,county,location,category,description,investment,start_date,end_date,lifetime,technical\n" +
 		"屋顶光伏," + w.e1.USCC + ",331122,园区,solar_pv,2 MW,1000,2025-01-01,2025-06-30,25,\"{\"\"generation_mwh\"\":\"\"2000\"\"}\"\n"
 	res, err := w.projects.Import(w.reg, strings.NewReader(csv), "p.csv")
@@ -47,9 +50,17 @@ func TestLoopRows(t *testing.T) {
 	}
 	account(t, db, w.e1.ID, 2024, 3, 0.2, "metered")
 	account(t, db, w.e1.ID, 2025, 3, 0.18, "metered")
-	db.Exec(context.Background(), `UPDATE accounts SET emissions = 100 WHERE org_id = ? AND year = 2025`, w.e1.ID)
+	if _, err := db.Exec(context.Background(), `UPDATE accounts SET emissions = 100 WHERE org_id = ? AND year = 2025`, w.e1.ID); err != nil {
+		t.Fatal(err)
+	}
+	return w, res.Codes[0]
+}
+
+func TestLoopRows(t *testing.T) {
+	db := testutil.MustOpenDB(t)
+	w, code := newLoopWorld(t, db)
 	header := strings.Join(LoanHeader, ",") + "\n"
-	if _, err := w.svc.ImportLoans(w.bank[0], strings.NewReader(header+"P1,"+w.e1.USCC+",项目贷,600,600,3.4,2025-02-01,2030-02-01,光伏,,,,"+res.Codes[0]+"\n"), "p.csv", "2025-12"); err != nil {
+	if _, err := w.svc.ImportLoans(w.bank[0], strings.NewReader(header+"P1,"+w.e1.USCC+",项目贷,600,600,3.4,2025-02-01,2030-02-01,光伏,,,,"+code+"\n"), "p.csv", "2025-12"); err != nil {
 		t.Fatal(err)
 	}
 	w.svc.Now = func() time.Time { return testNow }
@@ -103,13 +114,13 @@ func TestLoopRows(t *testing.T) {
 		}
 		return sum
 	}
-	if _, err := w.svc.ImportLoans(w.bank[0], strings.NewReader(header+"P1,"+w.e1.USCC+",项目贷,600,600,3.4,2025-02-01,2030-02-01,光伏,,,,"+res.Codes[0]+"\n"), "p.csv", "2025-11"); err != nil {
+	if _, err := w.svc.ImportLoans(w.bank[0], strings.NewReader(header+"P1,"+w.e1.USCC+",项目贷,600,600,3.4,2025-02-01,2030-02-01,光伏,,,,"+code+"\n"), "p.csv", "2025-11"); err != nil {
 		t.Fatal(err)
 	}
 	if got := finance(w.bank[0]); got != 600 {
 		t.Errorf("two snapshots of one loan: finance %g, want 600", got)
 	}
-	if _, err := w.svc.ImportLoans(w.bank[1], strings.NewReader(header+"Q1,"+w.e1.USCC+",项目贷,400,400,3.4,2025-03-01,2030-03-01,光伏,,,,"+res.Codes[0]+"\n"), "q.csv", "2025-12"); err != nil {
+	if _, err := w.svc.ImportLoans(w.bank[1], strings.NewReader(header+"Q1,"+w.e1.USCC+",项目贷,400,400,3.4,2025-03-01,2030-03-01,光伏,,,,"+code+"\n"), "q.csv", "2025-12"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := w.svc.ImportLoans(w.bank[0], strings.NewReader(header+"P2,"+w.e1.USCC+",流贷,50,50,3.4,2025-02-01,2026-02-01,流动资金,none,,none,\n"), "p.csv", "2025-12"); err != nil {
@@ -128,20 +139,11 @@ func TestLoopRows(t *testing.T) {
 func TestLoopSummaryCache(t *testing.T) {
 	testutil.ForEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		w := newWorld(t, db)
-		csv := "name,owner_uscc,county,location,category,description,investment,start_date,end_date,lifetime,technical\n" +
-			"屋顶光伏," + w.e1.USCC + ",331122,园区,solar_pv,2 MW,1000,2025-01-01,2025-06-30,25,\"{\"\"generation_mwh\"\":\"\"2000\"\"}\"\n"
-		res, err := w.projects.Import(w.reg, strings.NewReader(csv), "p.csv")
-		if err != nil {
-			t.Fatal(err)
-		}
-		account(t, db, w.e1.ID, 2024, 3, 0.2, "metered")
-		account(t, db, w.e1.ID, 2025, 3, 0.18, "metered")
-		db.Exec(ctx, `UPDATE accounts SET emissions = 100 WHERE org_id = ? AND year = 2025`, w.e1.ID)
+		w, code := newLoopWorld(t, db)
 		header := strings.Join(LoanHeader, ",") + "\n"
 		loan := func(bank context.Context, id string, amount int) {
 			t.Helper()
-			row := fmt.Sprintf("%s,%s,项目贷,%d,%d,3.4,2025-02-01,2030-02-01,光伏,,,,%s\n", id, w.e1.USCC, amount, amount, res.Codes[0])
+			row := fmt.Sprintf("%s,%s,项目贷,%d,%d,3.4,2025-02-01,2030-02-01,光伏,,,,%s\n", id, w.e1.USCC, amount, amount, code)
 			if _, err := w.svc.ImportLoans(bank, strings.NewReader(header+row), "p.csv", "2025-12"); err != nil {
 				t.Fatal(err)
 			}
