@@ -262,7 +262,8 @@ type Row struct {
 	Scope      string `json:"scope"`      // scope code in force at Month
 	BaseScope  string `json:"base_scope"` // at BaseMonth
 	Comparable bool   `json:"comparable"`
-	Note       string `json:"note,omitempty"` // why not comparable, and any gap in the data
+	Note       string `json:"note,omitempty"`  // why not comparable, and any gap in the data: Notes in English
+	Notes      Notes  `json:"notes,omitempty"` // the same, coded for each language to word
 
 	GreenBalance     float64  `json:"green_balance"`      // 绿色贷款余额
 	GreenBalanceBase float64  `json:"green_balance_base"` // the same a year earlier
@@ -464,24 +465,21 @@ func (ix statIndex) table(t int, by Dimension, scopes Scopes) []Row {
 		}
 	}
 
-	var notes []string
+	var notes Notes
 	if !hasT {
-		notes = append(notes, "no statistics for "+month)
+		notes = append(notes, newNote(NoteNoStatistics, month))
 	}
 	if !hasBase {
-		notes = append(notes, "no statistics for "+base+": no year-on-year comparison")
+		notes = append(notes, newNote(NoteNoBaseStatistics, base))
 	} else if sc.Code != bsc.Code {
-		n := fmt.Sprintf("the statistical scope (统计口径) changed between %s (%s) and %s (%s): growth and share change are not computed across it",
-			base, statScopeName(bsc.Code), month, statScopeName(sc.Code))
-		if sc.Note != "" {
-			n += " — " + sc.Note
-		}
+		n := newNote(NoteScopeChanged, base, bsc.Code, month, sc.Code)
+		n.Detail = sc.Note
 		notes = append(notes, n)
 	}
 	if hasT && ytdMonths < t%12+1 {
-		notes = append(notes, fmt.Sprintf("new green loans of the year to date sum the %d of %d months that have statistics", ytdMonths, t%12+1))
+		notes = append(notes, newNote(NoteYTDPartial, strconv.Itoa(ytdMonths), strconv.Itoa(t%12+1)))
 	}
-	note := strings.Join(notes, "; ")
+	note := notes.English()
 
 	rows := make([]Row, 0, len(groups))
 	keys := make([]statKey, 0, len(groups))
@@ -492,7 +490,7 @@ func (ix statIndex) table(t int, by Dimension, scopes Scopes) []Row {
 	for _, k := range keys {
 		r := groups[k]
 		r.Month, r.BaseMonth, r.Scope, r.BaseScope = month, base, sc.Code, bsc.Code
-		r.Comparable, r.Note, r.YTDMonths = comparable, note, ytdMonths
+		r.Comparable, r.Note, r.Notes, r.YTDMonths = comparable, note, notes, ytdMonths
 		if by == ByClass {
 			r.AllBalance, r.AllBalanceBase = all, allBase
 		}

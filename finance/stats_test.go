@@ -29,7 +29,8 @@ func statClose(a, b float64) bool {
 }
 
 // assertRows compares every field of every row, floats to 1e-9 and
-// pointers by nil-ness and value.
+// pointers by nil-ness and value; the coded notes by their English, which
+// must be the row's Note.
 func assertRows(t *testing.T, name string, got, want []Row) {
 	t.Helper()
 	if len(got) != len(want) {
@@ -42,6 +43,8 @@ func assertRows(t *testing.T, name string, got, want []Row) {
 			gv, wv := g.Field(f).Interface(), w.Field(f).Interface()
 			ok := true
 			switch wv := wv.(type) {
+			case Notes:
+				ok = gv.(Notes).English() == got[i].Note && (len(gv.(Notes)) == 0) == (got[i].Note == "")
 			case float64:
 				ok = statClose(gv.(float64), wv)
 			case *float64:

@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 
 	"cifp"
@@ -306,9 +305,9 @@ type Input struct {
 // TargetProgress is where one target stands at a month.
 //
 // Actual is nil when there is no figure (no statistics, or no input given);
-// Comparable is then false and Note says what is missing. When the
+// Comparable is then false and Notes say what is missing. When the
 // actual's scope (or a growth target's base's) differs from the
-// target's, Comparable is false, Note says why, and Ratio and Met are nil:
+// target's, Comparable is false, Notes say why, and Ratio and Met are nil:
 // the figure is shown, not compared. Otherwise Ratio is Actual / Target
 // (nil for a zero target) and Met says whether Actual satisfies the
 // direction now; Provisional is true before the due month, when Met is
@@ -333,7 +332,8 @@ type TargetProgress struct {
 	TargetScope  string   `json:"target_scope"`
 	ActualScope  string   `json:"actual_scope"`
 	BaseScope    string   `json:"base_scope,omitempty"`
-	Note         string   `json:"note,omitempty"`
+	Note         string   `json:"note,omitempty"`  // Notes in English
+	Notes        Notes    `json:"notes,omitempty"` // coded for each language to word
 }
 
 // Progress measures each of ref's targets at month ("YYYY-MM"), in the
@@ -365,13 +365,13 @@ func Progress(ref *Reference, month string, cells []Cell, scopes Scopes, inputs 
 	for _, tg := range ref.Targets {
 		p := TargetProgress{Indicator: tg.Indicator, Month: month, Measure: tg.Measure, Direction: tg.Direction, Unit: tg.Unit,
 			Target: tg.Value, Due: tg.Due, TargetScope: tg.Scope, Comparable: true}
-		var notes []string
-		// scopeCheck flags a figure under another scope than the target's;
-		// without a figure there is nothing to flag.
-		scopeCheck := func(what, scope string) {
+		var notes Notes
+		// scopeCheck flags a figure under another scope than the target's
+		// with the code's note; without a figure there is nothing to flag.
+		scopeCheck := func(code, scope string) {
 			if p.Actual != nil && scope != tg.Scope {
 				p.Comparable = false
-				notes = append(notes, fmt.Sprintf("the %s is under the scope %s, the target under %s: shown, not compared", what, statScopeName(scope), tg.Scope))
+				notes = append(notes, newNote(code, scope, tg.Scope))
 			}
 		}
 		set := func(v float64) { p.Actual = &v }
@@ -380,7 +380,7 @@ func Progress(ref *Reference, month string, cells []Cell, scopes Scopes, inputs 
 			p.ActualSource, p.ActualScope = "statistics", total.Scope
 			switch {
 			case !hasT:
-				notes = append(notes, "no statistics for "+month)
+				notes = append(notes, newNote(NoteNoStatistics, month))
 			case tg.Measure == MeasureGreenBalance:
 				set(total.GreenBalance / 1e4)
 			case tg.Measure == MeasureClimateBalance:
@@ -389,16 +389,16 @@ func Progress(ref *Reference, month string, cells []Cell, scopes Scopes, inputs 
 			case total.ShareChangePP != nil:
 				set(*total.ShareChangePP)
 			case total.Scope != total.BaseScope:
-				notes = append(notes, fmt.Sprintf("the statistical scope (统计口径) changed between %s and %s: no share change", total.BaseMonth, month))
+				notes = append(notes, newNote(NoteShareScopeChanged, total.BaseMonth, month))
 			case total.AllBalanceBase == 0:
-				notes = append(notes, fmt.Sprintf("no loans in the statistics for %s: no share change", total.BaseMonth))
+				notes = append(notes, newNote(NoteNoLoans, total.BaseMonth))
 			default:
-				notes = append(notes, fmt.Sprintf("no loans in the statistics for %s: no share change", month))
+				notes = append(notes, newNote(NoteNoLoans, month))
 			}
 			if tg.Measure == MeasureGreenSharePP && hasT && total.BaseScope != tg.Scope {
-				scopeCheck("base month's figure", total.BaseScope)
+				scopeCheck(NoteBaseMonthScope, total.BaseScope)
 			}
-			scopeCheck("actual", p.ActualScope)
+			scopeCheck(NoteActualScope, p.ActualScope)
 		case MeasureGreenCAGR:
 			p.ActualSource, p.ActualScope = "statistics", total.Scope
 			p.BaseMonth = tg.Base
@@ -413,24 +413,24 @@ func Progress(ref *Reference, month string, cells []Cell, scopes Scopes, inputs 
 			}
 			switch {
 			case !hasT:
-				notes = append(notes, "no statistics for "+month)
+				notes = append(notes, newNote(NoteNoStatistics, month))
 			case t <= b:
-				notes = append(notes, fmt.Sprintf("the growth is measured from %s, not before", tg.Base))
+				notes = append(notes, newNote(NoteGrowthBeforeBase, tg.Base))
 			case p.Base == nil:
-				notes = append(notes, "no green-loan balance for the base month "+tg.Base)
+				notes = append(notes, newNote(NoteNoBaseBalance, tg.Base))
 			case *p.Base <= 0:
-				notes = append(notes, "the base balance is zero")
+				notes = append(notes, newNote(NoteBaseZero))
 			default:
 				set((math.Pow(total.GreenBalance/1e4 / *p.Base, 12/float64(t-b)) - 1) * 100)
 			}
 			if p.Base != nil {
-				scopeCheck("base", p.BaseScope)
+				scopeCheck(NoteBaseScope, p.BaseScope)
 			}
-			scopeCheck("actual", p.ActualScope)
+			scopeCheck(NoteActualScope, p.ActualScope)
 		case MeasureInput:
 			in, ok := inputs[tg.Indicator]
 			if !ok {
-				notes = append(notes, "no actual given")
+				notes = append(notes, newNote(NoteNoActual))
 				p.ActualScope = ""
 				break
 			}
@@ -438,18 +438,18 @@ func Progress(ref *Reference, month string, cells []Cell, scopes Scopes, inputs 
 			p.ActualSource, p.ActualScope = in.Source, in.Scope
 			if in.Scope == "" {
 				p.ActualScope = tg.Scope
-				notes = append(notes, "the actual's scope is not stated: taken as the target's")
+				notes = append(notes, newNote(NoteActualScopeUnstated))
 			}
 			if in.AsOf != "" {
-				notes = append(notes, "actual as of "+in.AsOf)
+				notes = append(notes, newNote(NoteActualAsOf, in.AsOf))
 			}
-			scopeCheck("actual", p.ActualScope)
+			scopeCheck(NoteActualScope, p.ActualScope)
 		}
 		if tg.Due != "" {
 			d, _ := statMonth(tg.Due)
 			p.Provisional = t < d
 			if t > d {
-				notes = append(notes, fmt.Sprintf("the target was due by %s; measured at %s", tg.Due, month))
+				notes = append(notes, newNote(NotePastDue, tg.Due, month))
 			}
 		}
 		if p.Actual != nil && p.Comparable {
@@ -460,7 +460,7 @@ func Progress(ref *Reference, month string, cells []Cell, scopes Scopes, inputs 
 		if p.Actual == nil {
 			p.Comparable = false
 		}
-		p.Note = strings.Join(notes, "; ")
+		p.Note, p.Notes = notes.English(), notes
 		out = append(out, p)
 	}
 	return out, nil

@@ -113,6 +113,9 @@ func statCheckProgress(t *testing.T, p TargetProgress, actual, ratio *float64, m
 			p.Indicator, statShow(p.Actual), statShow(p.Ratio), statShowBool(p.Met), p.Comparable, p.Note,
 			statShow(actual), statShow(ratio), statShowBool(met), comparable, noteHas)
 	}
+	if p.Note != p.Notes.English() || (len(p.Notes) == 0) != (p.Note == "") {
+		t.Errorf("%s: note %q is not its coded notes' English %q", p.Indicator, p.Note, p.Notes.English())
+	}
 }
 
 func statShowBool(b *bool) string {

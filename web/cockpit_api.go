@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 
@@ -62,18 +64,30 @@ type tabler interface{ Table() cockpit.Table }
 
 // cockpitPanels are the panels by name, each read with the request's filter.
 var cockpitPanels = map[string]func(s *Server, ctx context.Context, f cockpit.Filter, r *http.Request) (tabler, error){
-	"credit": func(s *Server, ctx context.Context, f cockpit.Filter, _ *http.Request) (tabler, error) {
-		return s.cockpit.Credit(ctx, f)
+	"credit": func(s *Server, ctx context.Context, f cockpit.Filter, r *http.Request) (tabler, error) {
+		c, err := s.cockpit.Credit(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		return s.cockpitCredit(c, lang(r)), nil
 	},
-	"trend": func(s *Server, ctx context.Context, f cockpit.Filter, _ *http.Request) (tabler, error) {
-		return s.cockpit.Trend(ctx, f)
+	"trend": func(s *Server, ctx context.Context, f cockpit.Filter, r *http.Request) (tabler, error) {
+		t, err := s.cockpit.Trend(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		return cockpitTrend{t, s, lang(r)}, nil
 	},
 	"breakdown": func(s *Server, ctx context.Context, f cockpit.Filter, r *http.Request) (tabler, error) {
 		by := r.URL.Query().Get("by")
 		if by == "" {
 			by = string(finance.ByClass)
 		}
-		return s.cockpit.Breakdown(ctx, f, finance.Dimension(by))
+		b, err := s.cockpit.Breakdown(ctx, f, finance.Dimension(by))
+		if err != nil {
+			return nil, err
+		}
+		return cockpitBreakdown{b, s, lang(r)}, nil
 	},
 	"map": func(s *Server, ctx context.Context, f cockpit.Filter, r *http.Request) (tabler, error) {
 		return s.cockpit.Map(ctx, f, r.URL.Query().Get("indicator"))
@@ -93,6 +107,89 @@ var cockpitPanels = map[string]func(s *Server, ctx context.Context, f cockpit.Fi
 	"loop": func(s *Server, ctx context.Context, f cockpit.Filter, _ *http.Request) (tabler, error) {
 		return s.cockpit.Loop(ctx, f)
 	},
+}
+
+// cockpitTarget is a target of the credit panel with its notes worded in
+// the reader's language.
+type cockpitTarget struct {
+	finance.TargetProgress
+	NoteText string `json:"note_text,omitempty"`
+}
+
+// cockpitCreditPanel is the credit panel in the reader's language: each
+// target with its notes' text and, when the total is not compared, the
+// meta's Chinese quality ending with the Chinese of the total's notes (the
+// cockpit appends their English to both languages' quality). Its export
+// words every note in that language.
+type cockpitCreditPanel struct {
+	cockpit.Credit
+	Targets   []cockpitTarget `json:"targets,omitempty"`
+	totalText string
+}
+
+func (s *Server) cockpitCredit(c cockpit.Credit, l string) cockpitCreditPanel {
+	p := cockpitCreditPanel{Credit: c, totalText: s.noteText(l, c.Total.Notes)}
+	for _, t := range c.Targets {
+		p.Targets = append(p.Targets, cockpitTarget{TargetProgress: t, NoteText: s.noteText(l, t.Notes)})
+	}
+	if c.Total.Note != "" && len(c.Meta) > 0 {
+		zh := s.noteText("zh", c.Total.Notes)
+		p.Meta = make(map[string]cockpit.Meta, len(c.Meta))
+		for code, m := range c.Meta {
+			if q, ok := strings.CutSuffix(m.Quality, "；"+c.Total.Note); ok {
+				m.Quality = q + "；" + zh
+			}
+			p.Meta[code] = m
+		}
+	}
+	return p
+}
+
+// Table is the credit panel's export, its notes in the reader's language.
+func (p cockpitCreditPanel) Table() cockpit.Table {
+	c := p.Credit
+	c.Total.Note = p.totalText
+	c.Targets = make([]finance.TargetProgress, len(p.Targets))
+	for i, t := range p.Targets {
+		c.Targets[i] = t.TargetProgress
+		c.Targets[i].Note = t.NoteText
+	}
+	return c.Table()
+}
+
+// cockpitTrend and cockpitBreakdown are the panels whose exports word their
+// rows' notes in the reader's language.
+type cockpitTrend struct {
+	cockpit.Trend
+	s    *Server
+	lang string
+}
+
+func (p cockpitTrend) Table() cockpit.Table {
+	t := p.Trend
+	t.Rows = p.s.rowNotesIn(p.lang, t.Rows)
+	return t.Table()
+}
+
+type cockpitBreakdown struct {
+	cockpit.Breakdown
+	s    *Server
+	lang string
+}
+
+func (p cockpitBreakdown) Table() cockpit.Table {
+	b := p.Breakdown
+	b.Rows = p.s.rowNotesIn(p.lang, b.Rows)
+	return b.Table()
+}
+
+// rowNotesIn is a copy of the rows with each Note worded in the language.
+func (s *Server) rowNotesIn(l string, rows []finance.Row) []finance.Row {
+	out := slices.Clone(rows)
+	for i := range out {
+		out[i].Note = s.noteText(l, out[i].Notes)
+	}
+	return out
 }
 
 // CockpitPanels are the names of the cockpit's panel endpoints, for the

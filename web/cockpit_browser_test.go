@@ -162,6 +162,10 @@ func TestBrowserCockpit(t *testing.T) {
 		if n := js[int](t, ctx, `document.querySelectorAll('[data-target-list] li').length`); n < 5 {
 			t.Errorf("%d targets shown", n)
 		}
+		// A target's hover words its notes in the page's language.
+		if h := js[string](t, ctx, `document.querySelector('[data-target=renewable_capacity_share]').title`); !strings.Contains(h, "未提供实际值") || strings.Contains(h, "no actual given") {
+			t.Errorf("the renewable share's hover: %q", h)
+		}
 		// Hover meta: the definition, scope, data date and quality.
 		title := js[string](t, ctx, `document.querySelector('[data-kpi=green_loan_balance]').title`)
 		if !strings.Contains(title, c.Meta["green_loan_balance"].Definition) || !strings.Contains(title, "数据日期："+c.Filter.Month) || !strings.Contains(title, "数据质量") {
@@ -243,6 +247,9 @@ func TestBrowserCockpit(t *testing.T) {
 		}
 		if h := js[string](t, ctx, `document.querySelector('[data-kpi=green_loan_balance]').title`); !strings.Contains(h, c.Meta["green_loan_balance"].DefinitionEN) {
 			t.Errorf("green balance's English hover: %q", h)
+		}
+		if h := js[string](t, ctx, `document.querySelector('[data-target=renewable_capacity_share]').title`); !strings.Contains(h, "no actual given") || strings.Contains(h, "未提供实际值") {
+			t.Errorf("the renewable share's English hover: %q", h)
 		}
 		browser.Screenshot(t, ctx, "cockpit-regulator-en")
 		w.run(ctx, "back to Chinese", chromedp.Navigate(f.ts.URL+"/lang/zh?next=/cockpit"), poll(allReady("")))

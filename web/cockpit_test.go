@@ -150,8 +150,12 @@ func TestCockpitEqualsFeatures(t *testing.T) {
 			if credit.Total.AllBalance == 0 && name == "" {
 				t.Error("the whole book is empty")
 			}
-			// The targets API adds each target's definition and basis.
-			var items []finance.TargetProgress
+			// The targets API adds each target's definition and basis; both
+			// word the notes in the reader's language.
+			var items []struct {
+				finance.TargetProgress
+				NoteText string `json:"note_text,omitempty"`
+			}
 			getJSON(t, f.fixture, reg, "/api/v1/finance/targets?"+enc, &items)
 			targets, _ := json.Marshal(items)
 			if len(items) == 0 || !jsonEqual(credit.Targets, targets) {

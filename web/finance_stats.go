@@ -177,34 +177,38 @@ func (s *Server) scopeName(lang, code string) string {
 	return code
 }
 
-// statNote explains in the language why a row is not compared, and any gap
-// in its data: the service's note, read. A note it does not know is shown
-// as the service gave it.
-func (s *Server) statNote(lang string, r finance.Row) string {
-	if r.Note == "" {
+// noteText words the finance service's coded notes (a statistics row's
+// or a target's) in the language: each code's text is fnote.<code> in the
+// message catalogue, its scope arguments named as scopeName names them. A
+// note whose code the catalogue lacks, or whose arguments do not fit its
+// text, is worded in the service's English.
+func (s *Server) noteText(lang string, notes finance.Notes) string {
+	if len(notes) == 0 {
 		return ""
 	}
-	var parts []string
-	if strings.Contains(r.Note, "no statistics for "+r.Month) {
-		parts = append(parts, fmt.Sprintf(s.msg(lang, "fin.note_no_month"), r.Month))
-	}
-	switch {
-	case strings.Contains(r.Note, "no statistics for "+r.BaseMonth):
-		parts = append(parts, fmt.Sprintf(s.msg(lang, "fin.note_no_base"), r.BaseMonth))
-	case r.Scope != r.BaseScope && strings.Contains(r.Note, "scope"):
-		parts = append(parts, fmt.Sprintf(s.msg(lang, "fin.note_scope"), r.BaseMonth, s.scopeName(lang, r.BaseScope), r.Month, s.scopeName(lang, r.Scope)))
-	}
-	if strings.Contains(r.Note, "year to date") {
-		months := 12
-		if t, err := time.Parse("2006-01", r.Month); err == nil {
-			months = int(t.Month())
+	parts := make([]string, len(notes))
+	for i, n := range notes {
+		m, ok := s.msgs["fnote."+n.Code]
+		if !ok {
+			parts[i] = n.English()
+			continue
 		}
-		parts = append(parts, fmt.Sprintf(s.msg(lang, "fin.note_ytd"), r.YTDMonths, months))
+		args := make([]any, len(n.Args))
+		for j, a := range n.Args {
+			if n.ScopeArg(j) {
+				args[j] = s.scopeName(lang, a)
+			} else {
+				args[j] = a
+			}
+		}
+		if parts[i] = fmt.Sprintf(m[lang], args...); strings.Contains(parts[i], "%!") {
+			parts[i] = n.English()
+		}
 	}
-	if len(parts) == 0 {
-		return r.Note
+	if lang == "en" {
+		return strings.Join(parts, "; ")
 	}
-	return strings.Join(parts, map[bool]string{true: "; ", false: "；"}[lang == "en"])
+	return strings.Join(parts, "；")
 }
 
 // statTable reads the green-credit table of the month by the dimension,
@@ -217,7 +221,7 @@ func (s *Server) statTable(ctx context.Context, lang, month string, d statDim, n
 	t := statTable{Month: month, By: d.Code, Rows: make([]statRow, 0, len(rows))}
 	for _, r := range rows {
 		t.Scope, t.BaseScope = r.Scope, r.BaseScope
-		t.Rows = append(t.Rows, statRow{Row: r, Label: s.statLabel(lang, d.By, r.Key, names), NoteText: s.statNote(lang, r)})
+		t.Rows = append(t.Rows, statRow{Row: r, Label: s.statLabel(lang, d.By, r.Key, names), NoteText: s.noteText(lang, r.Notes)})
 	}
 	return t, nil
 }
@@ -253,10 +257,12 @@ func sliceOf(r *http.Request) (finance.Slice, error) {
 // ---------------------------------------------------------------------------
 // The pilot's targets (试点目标)
 
-// targetItem is a target's progress with the indicator's definition and the
-// target as the plan set it (its source and words).
+// targetItem is a target's progress with its notes in the reader's
+// language, the indicator's definition and the target as the plan set it
+// (its source and words).
 type targetItem struct {
 	finance.TargetProgress
+	NoteText   string            `json:"note_text,omitempty"`
 	Definition finance.Indicator `json:"definition"`
 	Basis      finance.Target    `json:"basis"`
 }
@@ -300,8 +306,9 @@ func (s *Server) targetInputs(r *http.Request) (map[string]finance.Input, map[st
 	return in, raw, errs
 }
 
-// targets measures the pilot's targets at the month with the inputs.
-func (s *Server) targets(ctx context.Context, month string, inputs map[string]finance.Input, f finance.Slice) ([]targetItem, error) {
+// targets measures the pilot's targets at the month with the inputs, their
+// notes worded in the language.
+func (s *Server) targets(ctx context.Context, lang, month string, inputs map[string]finance.Input, f finance.Slice) ([]targetItem, error) {
 	ps, err := s.finance.TargetProgress(ctx, month, inputs, f)
 	if err != nil {
 		return nil, err
@@ -309,7 +316,7 @@ func (s *Server) targets(ctx context.Context, month string, inputs map[string]fi
 	ref := finance.DefaultReference()
 	out := make([]targetItem, 0, len(ps))
 	for i, p := range ps {
-		it := targetItem{TargetProgress: p}
+		it := targetItem{TargetProgress: p, NoteText: s.noteText(lang, p.Notes)}
 		it.Definition, _ = ref.Indicator(p.Indicator)
 		if i < len(ref.Targets) && ref.Targets[i].Indicator == p.Indicator {
 			it.Basis = ref.Targets[i]
@@ -428,7 +435,7 @@ func (s *Server) statisticsPage(w http.ResponseWriter, r *http.Request) {
 		if len(errs) > 0 {
 			v.InputError = s.msg(l, "fin.inputs_bad")
 		}
-		if v.Targets, err = s.targets(ctx, month, inputs, finance.Slice{}); err != nil {
+		if v.Targets, err = s.targets(ctx, l, month, inputs, finance.Slice{}); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -545,7 +552,7 @@ func (s *Server) writeStatReport(ctx context.Context, month string) (*bytes.Buff
 		if _, err := x.NewSheet(sheet); err != nil {
 			return nil, err
 		}
-		items, err := s.targets(ctx, month, nil, finance.Slice{})
+		items, err := s.targets(ctx, "zh", month, nil, finance.Slice{})
 		if err != nil {
 			return nil, err
 		}
@@ -559,7 +566,7 @@ func (s *Server) writeStatReport(ctx context.Context, month string) (*bytes.Buff
 			}
 			cells := []any{it.Definition.NameZH, it.Indicator, it.Direction, it.Target, it.Unit, it.BaseMonth, it.Due, numOf(it.Actual), it.ActualSource,
 				numOf(it.Ratio), met, map[bool]string{true: "是", false: "否"}[it.Provisional], map[bool]string{true: "是", false: "否"}[it.Comparable],
-				it.TargetScope, it.ActualScope, numOf(it.Base), it.BaseSource, it.Basis.Source, it.Basis.Quote, it.Note}
+				it.TargetScope, it.ActualScope, numOf(it.Base), it.BaseSource, it.Basis.Source, it.Basis.Quote, it.NoteText}
 			cell, _ := excelize.CoordinatesToCellName(1, j+2)
 			x.SetSheetRow(sheet, cell, &cells)
 		}
@@ -803,7 +810,7 @@ func (s *Server) apiTargets(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, err)
 		return
 	}
-	items, err := s.targets(r.Context(), month, inputs, f)
+	items, err := s.targets(r.Context(), lang(r), month, inputs, f)
 	if err != nil {
 		s.problem(w, r, err)
 		return

@@ -412,7 +412,7 @@
 				var status = tg.met === true ? tx('met') : tg.ratio != null ? pct(tg.ratio, 1) : tg.actual == null ? tx('no_actual') : tx('not_compared');
 				li.appendChild(el('span', 'ck-target-status' + (tg.met === true ? ' ok' : ''), status));
 				var meta = m[tg.indicator] || {};
-				li.title = [metaText(meta), tg.note || '', tx('m.scope') + COLON + tg.target_scope + (tg.actual_scope ? ' / ' + tg.actual_scope : ''),
+				li.title = [metaText(meta), tg.note_text || tg.note || '', tx('m.scope') + COLON + tg.target_scope + (tg.actual_scope ? ' / ' + tg.actual_scope : ''),
 					tg.due ? tx('due') + COLON + tg.due : ''].filter(Boolean).join('\n');
 				list.appendChild(li);
 			});
