@@ -355,6 +355,18 @@ func (db *DB) Analyze(ctx context.Context, table string) error {
 	return err
 }
 
+// Vacuum reclaims a PostgreSQL table's dead rows and refreshes its planner
+// statistics (VACUUM ANALYZE), as autovacuum would in its own time: for
+// after a bulk load that replaced many rows, outside any transaction. It
+// does nothing on SQLite.
+func (db *DB) Vacuum(ctx context.Context, table string) error {
+	if db.Dialect != Postgres {
+		return nil
+	}
+	_, err := db.write.ExecContext(ctx, `VACUUM ANALYZE `+table)
+	return err
+}
+
 // Int64s runs a query of one integer column and returns its values: ids.
 func Int64s(ctx context.Context, q Queryer, query string, args ...any) ([]int64, error) {
 	rows, err := q.Query(ctx, query, args...)
