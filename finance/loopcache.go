@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 
+	"golang.org/x/sync/singleflight"
+
 	"cifp/store"
 )
 
@@ -18,6 +20,7 @@ type loopCache struct {
 	mu      sync.Mutex
 	version [3]int64
 	sums    map[string]loopSums
+	flight  singleflight.Group // one computation of a key at a time: the others wait for it
 }
 
 // loopSums is a cached LoopSummary without its rows, and the rows' keys.
@@ -49,14 +52,17 @@ func (c *loopCache) get(ctx context.Context, db *store.DB, key string, compute f
 	if ok {
 		return s, nil
 	}
-	s, err := compute()
-	if err != nil {
-		return s, err
-	}
-	c.mu.Lock()
-	if c.version == v {
-		c.sums[key] = s
-	}
-	c.mu.Unlock()
-	return s, nil
+	r, err, _ := c.flight.Do(fmt.Sprint(v, key), func() (any, error) {
+		s, err := compute()
+		if err != nil {
+			return s, err
+		}
+		c.mu.Lock()
+		if c.version == v {
+			c.sums[key] = s
+		}
+		c.mu.Unlock()
+		return s, nil
+	})
+	return r.(loopSums), err
 }
