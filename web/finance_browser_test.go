@@ -285,8 +285,11 @@ func walkToLoanBook(t *testing.T) *financeWalk {
 // and among the enterprise's loans.
 func (w *financeWalk) checkLoanBook() {
 	w.t.Helper()
-	w.run(w.Bank, "the loan book", chromedp.Click(chromedp.CSS(`nav[data-testid=nav] a[href="/finance/loans"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=loan-table]`)))
+	// The menu leads there; the page is opened by its address, since a click
+	// may land while the page that just disbursed is still settling (the
+	// node found is gone by the time it is clicked).
+	w.run(w.Bank, "the loan book", chromedp.WaitVisible(chromedp.CSS(`nav[data-testid=nav] a[href="/finance/loans"]`)),
+		chromedp.Navigate(w.f.ts.URL+"/finance/loans"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=loan-table]`)))
 	w.waitText(w.Bank, `[data-testid=loan-total]`, w.Month)
 	row := w.read(w.Bank, "the loan's row", chromedp.Text(chromedp.CSS(`[data-testid=loan-table] tr[data-loan="`+w.LoanID+`"]`)))
 	if !strings.Contains(row, "750.0") || !strings.Contains(row, "JGD") || !strings.Contains(row, "节能降碳产业") || !strings.Contains(row, "减缓") {
