@@ -1,6 +1,7 @@
 package finance
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -131,59 +132,87 @@ func (s *Service) LoopSummary(ctx context.Context, latestYear int, county string
 	if err := (Slice{County: county}).Check(); err != nil {
 		return LoopSummary{}, err
 	}
-	// g: each project and borrower with its finance and first loan, as
-	// LoopRows groups them (a NULL borrower is one group), of the projects
-	// in the county; read in the order of project_loans_finance.
-	g := `(SELECT l.project_id, COALESCE(l.borrower_id, 0) AS borrower, SUM(l.amount) AS finance, MIN(l.start_date) AS first
-		FROM project_loans l WHERE 1 = 1` + where
-	if county != "" {
-		g += ` AND l.project_id IN (SELECT id FROM projects WHERE county = ?)`
-		args = append(args, county)
+	limit := max(top, 1)
+	args = append(args, latestYear)
+	byCounty, err := s.loops.get(ctx, s.db, fmt.Sprint(where, args, limit), func() (map[string]loopSums, error) {
+		return s.loopByCounty(ctx, where, args, limit)
+	})
+	if err != nil {
+		return LoopSummary{}, err
 	}
-	g += ` GROUP BY l.project_id, l.borrower_id) g`
+	// The rows in full, read now: names, reports and performances.
+	sums := byCounty[county]
+	out := sums.sum
+	out.Top, err = s.loopRows(ctx, sums.top[:min(top, len(sums.top))], latestYear)
+	return out, err
+}
+
+// loopByCounty sums the loop by the projects' county in one read, with each
+// county's largest limit rows, and the city ("") as the sum of its
+// counties: one read answers every county's panel. args are the scope's,
+// then the latest year.
+func (s *Service) loopByCounty(ctx context.Context, where string, args []any, limit int) (map[string]loopSums, error) {
 	// The accounts by their narrow index: SQLite, without planner
 	// statistics, would read the wide rows with their detail.
 	narrow := ``
 	if s.db.D() == store.SQLite {
 		narrow = ` INDEXED BY accounts_performance`
 	}
-	// One read: the largest rows, each with the sums over all of them (the
-	// window is the whole result, before the limit), kept while the data
-	// keeps its versions. Compared, as Loop has it: with accounts of the
+	// g: each project and borrower with its finance and first loan, as
+	// LoopRows groups them (a NULL borrower is one group), in the order of
+	// project_loans_finance. Compared, as Loop has it: with accounts of the
 	// year before the first loan (b) and of the latest year (a), the latest
-	// the later.
-	limit := max(top, 1)
-	args = append(args, latestYear)
-	cached, err := s.loops.get(ctx, s.db, fmt.Sprint(where, args, limit), func() (loopSums, error) {
-		rows, err := s.db.Query(ctx, `SELECT g.project_id, g.borrower, g.finance, g.first,
-			COUNT(*) OVER (), SUM(g.finance) OVER (), SUM(p.annual_tco2) OVER (), COUNT(b.org_id) OVER (),
-			COALESCE(SUM(b.emissions - a.emissions) OVER (), 0), COALESCE(SUM(CASE WHEN b.org_id IS NOT NULL THEN p.annual_tco2 END) OVER (), 0)
-			FROM `+g+` JOIN projects p ON p.id = g.project_id
-			LEFT JOIN accounts a`+narrow+` ON a.org_id = g.borrower AND a.year = ?
-			LEFT JOIN accounts b`+narrow+` ON a.org_id IS NOT NULL AND b.org_id = g.borrower AND b.year = CAST(SUBSTR(g.first, 1, 4) AS INTEGER) - 1 AND b.year < a.year
-			ORDER BY g.finance DESC, g.project_id, g.borrower LIMIT `+strconv.Itoa(limit), args...)
-		if err != nil {
-			return loopSums{}, err
-		}
-		defer rows.Close()
-		var out loopSums
-		for rows.Next() {
-			var f loopFinance
-			if err := rows.Scan(&f.project, &f.borrower, &f.amount, &f.first, &out.sum.Projects, &out.sum.Finance, &out.sum.Expected,
-				&out.sum.Compared, &out.sum.Measured, &out.sum.ExpectedOfCompared); err != nil {
-				return loopSums{}, err
-			}
-			out.top = append(out.top, f)
-		}
-		return out, rows.Err()
-	})
+	// the later. The sums are window aggregates over the county's rows.
+	rows, err := s.db.Query(ctx, `SELECT x.county, x.project_id, x.borrower, x.finance, x.first, x.n, x.fin, x.exp, x.cmp, x.meas, x.expc FROM (
+		SELECT p.county, g.project_id, g.borrower, g.finance, g.first,
+			ROW_NUMBER() OVER (PARTITION BY p.county ORDER BY g.finance DESC, g.project_id, g.borrower) AS rn,
+			COUNT(*) OVER w AS n, SUM(g.finance) OVER w AS fin, SUM(p.annual_tco2) OVER w AS exp, COUNT(b.org_id) OVER w AS cmp,
+			COALESCE(SUM(b.emissions - a.emissions) OVER w, 0) AS meas, COALESCE(SUM(CASE WHEN b.org_id IS NOT NULL THEN p.annual_tco2 END) OVER w, 0) AS expc
+		FROM (SELECT l.project_id, COALESCE(l.borrower_id, 0) AS borrower, SUM(l.amount) AS finance, MIN(l.start_date) AS first
+			FROM project_loans l WHERE 1 = 1`+where+` GROUP BY l.project_id, l.borrower_id) g
+		JOIN projects p ON p.id = g.project_id
+		LEFT JOIN accounts a`+narrow+` ON a.org_id = g.borrower AND a.year = ?
+		LEFT JOIN accounts b`+narrow+` ON a.org_id IS NOT NULL AND b.org_id = g.borrower AND b.year = CAST(SUBSTR(g.first, 1, 4) AS INTEGER) - 1 AND b.year < a.year
+		WINDOW w AS (PARTITION BY p.county)) x
+		WHERE x.rn <= `+strconv.Itoa(limit)+` ORDER BY x.county, x.rn`, args...)
 	if err != nil {
-		return LoopSummary{}, err
+		return nil, err
 	}
-	// The rows in full, read now: names, reports and performances.
-	out := cached.sum
-	out.Top, err = s.loopRows(ctx, cached.top[:min(top, len(cached.top))], latestYear)
-	return out, err
+	defer rows.Close()
+	out := map[string]loopSums{}
+	var city loopSums
+	for rows.Next() {
+		var county string
+		var f loopFinance
+		var sum LoopSummary
+		if err := rows.Scan(&county, &f.project, &f.borrower, &f.amount, &f.first, &sum.Projects, &sum.Finance, &sum.Expected,
+			&sum.Compared, &sum.Measured, &sum.ExpectedOfCompared); err != nil {
+			return nil, err
+		}
+		c, seen := out[county]
+		if !seen {
+			c.sum = sum
+			city.sum.Projects += sum.Projects
+			city.sum.Finance += sum.Finance
+			city.sum.Expected += sum.Expected
+			city.sum.Compared += sum.Compared
+			city.sum.Measured += sum.Measured
+			city.sum.ExpectedOfCompared += sum.ExpectedOfCompared
+		}
+		c.top = append(c.top, f)
+		city.top = append(city.top, f)
+		out[county] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// The city's largest are among its counties' largest.
+	slices.SortFunc(city.top, func(a, b loopFinance) int {
+		return cmp.Or(cmp.Compare(b.amount, a.amount), cmp.Compare(a.project, b.project), cmp.Compare(a.borrower, b.borrower))
+	})
+	city.top = city.top[:min(limit, len(city.top))]
+	out[""] = city
+	return out, nil
 }
 
 // loopScope is the condition on project_loans l of what the actor may read.

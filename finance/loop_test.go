@@ -188,5 +188,30 @@ func TestLoopSummaryCache(t *testing.T) {
 		if s := summary(); s.Measured != 60 {
 			t.Errorf("after the accounts' version moved: measured %g, want 150 − 90", s.Measured)
 		}
+
+		// A second project, of e2 in Longquan, with a larger loan: the city
+		// sums both counties, its largest row is Longquan's, and each county
+		// has its own.
+		csv := "name,owner_uscc,county,location,category,description,investment,start_date,end_date,lifetime,technical\n" +
+			"屋顶光伏二期," + w.e2.USCC + ",331181,园区,solar_pv,1 MW,500,2025-01-01,2025-06-30,25,\"{\"\"generation_mwh\"\":\"\"1000\"\"}\"\n"
+		res, err := w.projects.Import(w.reg, strings.NewReader(csv), "p2.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		row := fmt.Sprintf("R1,%s,项目贷,1500,1500,3.4,2025-03-01,2030-03-01,光伏,,,,%s\n", w.e2.USCC, res.Codes[0])
+		if _, err := w.svc.ImportLoans(w.bank[2], strings.NewReader(header+row), "r.csv", "2025-12"); err != nil {
+			t.Fatal(err)
+		}
+		city, err := w.svc.LoopSummary(w.reg, 2025, "", 1)
+		if err != nil || city.Projects != 2 || city.Finance != 2500 || city.Compared != 1 || city.Measured != 60 ||
+			len(city.Top) != 1 || city.Top[0].County != "331181" || city.Top[0].Finance != 1500 {
+			t.Errorf("the city with two counties, the largest one: %v %+v", err, city)
+		}
+		for county, want := range map[string]float64{"331122": 1000, "331181": 1500} {
+			c, err := w.svc.LoopSummary(w.reg, 2025, county, 10)
+			if err != nil || c.Projects != 1 || c.Finance != want || len(c.Top) != 1 || c.Top[0].County != county {
+				t.Errorf("county %s: %v %+v", county, err, c)
+			}
+		}
 	})
 }

@@ -15,12 +15,14 @@ import (
 // keeps its versions: the loan book (loan_cells_version, raised with every
 // change of project_loans), the carbon accounts and the projects' counties
 // and expected reductions (data_versions). The cockpit's big screens ask
-// for the same loop every minute; a read then costs one small query.
+// for the same loop every minute; a read then costs one small query. One
+// computation holds every county's sums (loopByCounty), so the nine counties
+// cost one read, not nine.
 type loopCache struct {
 	mu      sync.Mutex
 	version [3]int64
-	sums    map[string]loopSums
-	flight  singleflight.Group // one computation of a key at a time: the others wait for it
+	sums    map[string]map[string]loopSums // by reader scope, year and limit: by county ("" the city)
+	flight  singleflight.Group             // one computation of a key at a time: the others wait for it
 }
 
 // loopSums is a cached LoopSummary without its rows, and the rows' keys.
@@ -29,23 +31,23 @@ type loopSums struct {
 	top []loopFinance
 }
 
-// loopCacheSize bounds the summaries kept: one per reader scope, year and
-// county asked for; past it the cache starts again.
+// loopCacheSize bounds the computations kept: one per reader scope, year
+// and limit asked for; past it the cache starts again.
 const loopCacheSize = 1024
 
 // get returns the sums of key, computing them with compute unless they are
 // held at the data's current versions. Sums computed after the versions
 // were read may be newer than them, never older: a later change raises a
 // version and empties the cache at the next read.
-func (c *loopCache) get(ctx context.Context, db *store.DB, key string, compute func() (loopSums, error)) (loopSums, error) {
+func (c *loopCache) get(ctx context.Context, db *store.DB, key string, compute func() (map[string]loopSums, error)) (map[string]loopSums, error) {
 	var v [3]int64
 	if err := db.QueryRow(ctx, `SELECT (SELECT version FROM loan_cells_version WHERE id = 1),
 		(SELECT version FROM data_versions WHERE name = 'accounts'), (SELECT version FROM data_versions WHERE name = 'projects')`).Scan(&v[0], &v[1], &v[2]); err != nil {
-		return loopSums{}, fmt.Errorf("loop: the data's versions: %w", err)
+		return nil, fmt.Errorf("loop: the data's versions: %w", err)
 	}
 	c.mu.Lock()
 	if c.version != v || c.sums == nil || len(c.sums) >= loopCacheSize {
-		c.version, c.sums = v, map[string]loopSums{}
+		c.version, c.sums = v, map[string]map[string]loopSums{}
 	}
 	s, ok := c.sums[key]
 	c.mu.Unlock()
@@ -64,5 +66,6 @@ func (c *loopCache) get(ctx context.Context, db *store.DB, key string, compute f
 		c.mu.Unlock()
 		return s, nil
 	})
-	return r.(loopSums), err
+	sums, _ := r.(map[string]loopSums)
+	return sums, err
 }
