@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -76,7 +77,7 @@ var cockpitPanels = map[string]func(s *Server, ctx context.Context, f cockpit.Fi
 		if err != nil {
 			return nil, err
 		}
-		return cockpitTrend{t, s, lang(r)}, nil
+		return cockpitWorded{t, func() cockpit.Table { t.Rows = s.rowNotesIn(lang(r), t.Rows); return t.Table() }}, nil
 	},
 	"breakdown": func(s *Server, ctx context.Context, f cockpit.Filter, r *http.Request) (tabler, error) {
 		by := r.URL.Query().Get("by")
@@ -87,7 +88,7 @@ var cockpitPanels = map[string]func(s *Server, ctx context.Context, f cockpit.Fi
 		if err != nil {
 			return nil, err
 		}
-		return cockpitBreakdown{b, s, lang(r)}, nil
+		return cockpitWorded{b, func() cockpit.Table { b.Rows = s.rowNotesIn(lang(r), b.Rows); return b.Table() }}, nil
 	},
 	"map": func(s *Server, ctx context.Context, f cockpit.Filter, r *http.Request) (tabler, error) {
 		return s.cockpit.Map(ctx, f, r.URL.Query().Get("indicator"))
@@ -157,31 +158,16 @@ func (p cockpitCreditPanel) Table() cockpit.Table {
 	return c.Table()
 }
 
-// cockpitTrend and cockpitBreakdown are the panels whose exports word their
-// rows' notes in the reader's language.
-type cockpitTrend struct {
-	cockpit.Trend
-	s    *Server
-	lang string
+// cockpitWorded is a panel of statistics rows (the trend, a breakdown)
+// whose export words the rows' notes in the reader's language: it is sent
+// as the panel itself and exported by table.
+type cockpitWorded struct {
+	panel any
+	table func() cockpit.Table
 }
 
-func (p cockpitTrend) Table() cockpit.Table {
-	t := p.Trend
-	t.Rows = p.s.rowNotesIn(p.lang, t.Rows)
-	return t.Table()
-}
-
-type cockpitBreakdown struct {
-	cockpit.Breakdown
-	s    *Server
-	lang string
-}
-
-func (p cockpitBreakdown) Table() cockpit.Table {
-	b := p.Breakdown
-	b.Rows = p.s.rowNotesIn(p.lang, b.Rows)
-	return b.Table()
-}
+func (p cockpitWorded) Table() cockpit.Table         { return p.table() }
+func (p cockpitWorded) MarshalJSON() ([]byte, error) { return json.Marshal(p.panel) }
 
 // rowNotesIn is a copy of the rows with each Note worded in the language.
 func (s *Server) rowNotesIn(l string, rows []finance.Row) []finance.Row {
